@@ -69,7 +69,9 @@ def verify_signature(
     token_secret: str,
 ) -> bool:
     """True if ``signature`` is the one these inputs give; compared in constant time."""
-    expected = compute_signature(account, consumer_key, token_id, nonce, timestamp, consumer_secret, token_secret)
+    expected = compute_signature(
+        account, consumer_key, token_id, nonce, timestamp, consumer_secret, token_secret
+    )
     return hmac.compare_digest(expected.encode("ascii"), signature.encode("utf-8", "replace"))
 
 
@@ -139,7 +141,9 @@ class PassportBuilder:
         nonce_length: int = DEFAULT_NONCE_LENGTH,
     ) -> None:
         if not MIN_NONCE_LENGTH <= nonce_length <= MAX_NONCE_LENGTH:
-            raise ValueError(f"nonce_length must be {MIN_NONCE_LENGTH}..{MAX_NONCE_LENGTH}, got {nonce_length}")
+            raise ValueError(
+                f"nonce_length must be {MIN_NONCE_LENGTH}..{MAX_NONCE_LENGTH}, got {nonce_length}"
+            )
         self._credentials = credentials
         self._clock = clock
         self._nonce_length = nonce_length

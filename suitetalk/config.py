@@ -62,7 +62,9 @@ class Account(BaseModel):
     @classmethod
     def _normalise(cls, value: Any) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"account id must be a string, got {type(value).__name__}; accepted forms: {ACCOUNT_FORMS}")
+            raise ValueError(
+                f"account id must be a string, got {type(value).__name__}; accepted forms: {ACCOUNT_FORMS}"
+            )
         text = value.strip().upper()
         m = _ACCOUNT_RE.match(text)
         if not m or (m.group("base").isalpha()):
@@ -125,7 +127,9 @@ def _clean_secret_text(name: str, value: str) -> str:
     if not text:
         raise ValueError(f"{name} is empty; copy it from the access token or integration record in NetSuite")
     if any(c.isspace() for c in text):
-        raise ValueError(f"{name} contains whitespace inside it; paste the value again as one unbroken string")
+        raise ValueError(
+            f"{name} contains whitespace inside it; paste the value again as one unbroken string"
+        )
     return text
 
 
@@ -187,7 +191,9 @@ class Credentials(BaseModel):
         env = os.environ if environ is None else environ
         missing = [var for var in cls.ENV_VARS.values() if not env.get(var)]
         if missing:
-            raise ConfigError(f"missing environment variable(s) for NetSuite credentials: {', '.join(missing)}")
+            raise ConfigError(
+                f"missing environment variable(s) for NetSuite credentials: {', '.join(missing)}"
+            )
         return cls(**{key: env[var] for key, var in cls.ENV_VARS.items()})
 
 
@@ -284,7 +290,9 @@ def check_endpoint(url: str) -> str:
     """Validate an endpoint override: ``https://`` anywhere, ``http://`` only on loopback."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"endpoint {url!r} must be an absolute http(s) URL such as https://proxy.example.com")
+        raise ValueError(
+            f"endpoint {url!r} must be an absolute http(s) URL such as https://proxy.example.com"
+        )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise ValueError(
             f"endpoint {url!r} uses plain http on a non-loopback host; use https, or http only for "

@@ -40,7 +40,11 @@ class SuiteTalkError(Exception):
 
     def __str__(self) -> str:
         text = super().__str__()
-        context = [f"{k}={v}" for k, v in (("operation", self.operation), ("code", self.code), ("nsId", self.ns_id)) if v]
+        context = [
+            f"{k}={v}"
+            for k, v in (("operation", self.operation), ("code", self.code), ("nsId", self.ns_id))
+            if v
+        ]
         return f"{text} [{', '.join(context)}]" if context else text
 
 

@@ -11,7 +11,7 @@ import enum
 
 
 class FaultElement(str, enum.Enum):
-    """Local names of the fault detail elements (namespace ``urn:faults_<ver>.platform.webservices.netsuite.com``)."""
+    """Local names of the fault detail elements, in ``urn:faults_<ver>.platform.webservices.netsuite.com``."""
 
     INSUFFICIENT_PERMISSION = "insufficientPermissionFault"
     INVALID_ACCOUNT = "invalidAccountFault"

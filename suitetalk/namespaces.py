@@ -23,7 +23,8 @@ def check_version(version: str) -> str:
     """Return ``version`` if it has NetSuite's ``YYYY_N`` form, else raise ``ValueError``."""
     if not isinstance(version, str) or not VERSION_RE.match(version):
         raise ValueError(
-            f"invalid endpoint version {version!r}: expected NetSuite's YYYY_N form, e.g. '2025_2' or '2023_1'"
+            f"invalid endpoint version {version!r}: expected NetSuite's YYYY_N form, "
+            "e.g. '2025_2' or '2023_1'"
         )
     return version
 

@@ -99,7 +99,11 @@ def load_profile(
 
     missing = [key for key in _CREDENTIAL_FIELDS if not values.get(key)]
     if missing:
-        where = f"profile {chosen!r} in {file}" if table is not None else f"no profile file at {file}, and the environment"
+        where = (
+            f"profile {chosen!r} in {file}"
+            if table is not None
+            else f"no profile file at {file}, and the environment"
+        )
         raise ConfigError(
             f"{where} lacks {', '.join(missing)}; set them in the profile or through "
             + ", ".join(Credentials.ENV_VARS[k] for k in missing)
@@ -129,7 +133,9 @@ def _resolve(profile: str, key: str, value: Any, env: Mapping[str, str]) -> Any:
     if isinstance(value, dict) and set(value) == {"env"}:
         var = value["env"]
         if not env.get(var):
-            raise ConfigError(f"profile {profile!r}: {key} refers to environment variable {var}, which is not set")
+            raise ConfigError(
+                f"profile {profile!r}: {key} refers to environment variable {var}, which is not set"
+            )
         return env[var]
     return value
 

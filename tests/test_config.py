@@ -1,4 +1,4 @@
-"""Accounts, credentials and client configuration: what users type, and what they are told when it is wrong."""
+"""Accounts, credentials and client configuration: what users type, and what they are told if wrong."""
 
 from __future__ import annotations
 
@@ -23,12 +23,26 @@ GOOD_ACCOUNTS = [
     ("tstdrv1234567_sb1", "TSTDRV1234567_SB1", "tstdrv1234567-sb1", Environment.SANDBOX, 1),
 ]
 
-BAD_ACCOUNTS = ["", "   ", "1234567_SB", "1234567_SB0", "1234567_XY1", "1234567__SB1", "1234567 SB1",
-                "https://1234567.suitetalk.api.netsuite.com", "1234567.app", "ACME", "1234567_sb1_sb2", "12-34"]
+BAD_ACCOUNTS = [
+    "",
+    "   ",
+    "1234567_SB",
+    "1234567_SB0",
+    "1234567_XY1",
+    "1234567__SB1",
+    "1234567 SB1",
+    "https://1234567.suitetalk.api.netsuite.com",
+    "1234567.app",
+    "ACME",
+    "1234567_sb1_sb2",
+    "12-34",
+]
 
 
 @pytest.mark.parametrize(("typed", "passport", "host", "environment", "number"), GOOD_ACCOUNTS)
-def test_accepted_account_forms(typed: str, passport: str, host: str, environment: Environment, number: int | None) -> None:
+def test_accepted_account_forms(
+    typed: str, passport: str, host: str, environment: Environment, number: int | None
+) -> None:
     account = Account.parse(typed)
     assert account.passport_id == passport
     assert account.host_id == host
@@ -92,8 +106,13 @@ def test_secrets_never_shown_in_repr_str_logs_or_errors(caplog: pytest.LogCaptur
         for secret in secrets:
             assert secret not in text
     with pytest.raises(ValidationError) as info:
-        Credentials(account="not an account!", consumer_key="ck", consumer_secret="CONSUMER-SECRET-VALUE",
-                    token_id="tk", token_secret="TOKEN-SECRET-VALUE")
+        Credentials(
+            account="not an account!",
+            consumer_key="ck",
+            consumer_secret="CONSUMER-SECRET-VALUE",
+            token_id="tk",
+            token_secret="TOKEN-SECRET-VALUE",
+        )
     for secret in secrets:
         assert secret not in str(info.value)
 

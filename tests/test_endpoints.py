@@ -11,9 +11,21 @@ from suitetalk.endpoints import service_url, wsdl_url
     ("account", "version", "expected"),
     [
         ("1234567", "2025_2", "https://1234567.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"),
-        ("1234567_SB1", "2023_2", "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2023_2"),
-        ("1234567-sb2", "2024_1", "https://1234567-sb2.suitetalk.api.netsuite.com/services/NetSuitePort_2024_1"),
-        ("tstdrv123_rp", "2025_2", "https://tstdrv123-rp.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2"),
+        (
+            "1234567_SB1",
+            "2023_2",
+            "https://1234567-sb1.suitetalk.api.netsuite.com/services/NetSuitePort_2023_2",
+        ),
+        (
+            "1234567-sb2",
+            "2024_1",
+            "https://1234567-sb2.suitetalk.api.netsuite.com/services/NetSuitePort_2024_1",
+        ),
+        (
+            "tstdrv123_rp",
+            "2025_2",
+            "https://tstdrv123-rp.suitetalk.api.netsuite.com/services/NetSuitePort_2025_2",
+        ),
     ],
 )
 def test_service_url_is_account_specific(account: str, version: str, expected: str) -> None:

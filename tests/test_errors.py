@@ -50,13 +50,20 @@ def test_every_concurrency_code_is_retryable_whatever_the_element(code: str) -> 
 
 
 def test_message_text_does_not_drive_classification() -> None:
-    error = classify_fault("unexpectedErrorFault", "UNEXPECTED_ERROR", "Invalid login attempt. Request blocked.")
+    error = classify_fault(
+        "unexpectedErrorFault", "UNEXPECTED_ERROR", "Invalid login attempt. Request blocked."
+    )
     assert type(error) is ServerError
 
 
 def test_authentication_error_lists_the_usual_causes_and_carries_context() -> None:
-    error = classify_fault("invalidCredentialsFault", "USER_ERROR", "Invalid login attempt.", operation="add",
-                           ns_id="WEBSERVICES_X")
+    error = classify_fault(
+        "invalidCredentialsFault",
+        "USER_ERROR",
+        "Invalid login attempt.",
+        operation="add",
+        ns_id="WEBSERVICES_X",
+    )
     text = str(error)
     assert "Invalid login attempt." in text
     assert "upper case" in text

@@ -61,7 +61,7 @@ def test_environment_overrides_file_values(profiles_file: Path) -> None:
 
 
 def test_unknown_profile_names_the_known_ones(profiles_file: Path) -> None:
-    with pytest.raises(ConfigError, match="'staging' not found .* production, sandbox"):
+    with pytest.raises(ConfigError, match=r"'staging' not found .* production, sandbox"):
         load_profile("staging", path=profiles_file, environ={})
 
 
@@ -81,13 +81,17 @@ def test_environment_only_without_a_file(tmp_path: Path) -> None:
     profile = load_profile(path=tmp_path / "absent.toml", environ=env)
     assert profile.credentials.account.sandbox_number == 3
     with pytest.raises(ConfigError, match="NETSUITE_TOKEN_SECRET"):
-        load_profile(path=tmp_path / "absent.toml", environ={k: v for k, v in env.items() if "TOKEN_SECRET" not in k})
+        load_profile(
+            path=tmp_path / "absent.toml", environ={k: v for k, v in env.items() if "TOKEN_SECRET" not in k}
+        )
 
 
 def test_invalid_values_are_reported_without_secrets(tmp_path: Path) -> None:
     path = tmp_path / "p.toml"
-    path.write_text('[x]\naccount="nope!"\nconsumer_key="ck"\nconsumer_secret="VERY-SECRET"\n'
-                    'token_id="tk"\ntoken_secret="ts"\nversion="2025"\n')
+    path.write_text(
+        '[x]\naccount="nope!"\nconsumer_key="ck"\nconsumer_secret="VERY-SECRET"\n'
+        'token_id="tk"\ntoken_secret="ts"\nversion="2025"\n'
+    )
     with pytest.raises(ConfigError) as info:
         load_profile("x", path=path, environ={})
     assert "accepted forms" in str(info.value)
@@ -99,5 +103,7 @@ def test_invalid_values_are_reported_without_secrets(tmp_path: Path) -> None:
 
 def test_default_location(tmp_path: Path, profiles_file: Path) -> None:
     assert default_profiles_path({"SUITETALK_CONFIG": str(profiles_file)}) == profiles_file
-    assert default_profiles_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "suitetalk" / "profiles.toml"
+    assert (
+        default_profiles_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "suitetalk" / "profiles.toml"
+    )
     assert list_profiles(profiles_file) == ["production", "sandbox"]
