@@ -1,0 +1,317 @@
+"""Searches: criteria from a concise Python form, and a lazy paginator over ``searchMoreWithId``.
+
+NetSuite's ``search`` answers page 1 and a search id; every other page is fetched with
+``searchMoreWithId(searchId, pageIndex)``, and each page re-runs the search on NetSuite's side. The
+paginator holds one page at a time, so a million-record search iterates in constant memory.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from .errors import RecordError, SearchExpiredError
+from .faults import INVALID_SEARCH_ID_CODE
+
+#: Operators by NetSuite search-field type (the ``operator`` attribute's enumeration in the core types).
+OPERATORS: Mapping[str, frozenset[str]] = {
+    "SearchStringField": frozenset(
+        {"is", "isNot", "contains", "doesNotContain", "startsWith", "doesNotStartWith", "empty", "notEmpty"}
+    ),
+    "SearchLongField": frozenset(
+        {
+            "equalTo",
+            "notEqualTo",
+            "greaterThan",
+            "greaterThanOrEqualTo",
+            "lessThan",
+            "lessThanOrEqualTo",
+            "between",
+            "notBetween",
+            "empty",
+            "notEmpty",
+        }
+    ),
+    "SearchDateField": frozenset(
+        {
+            "on",
+            "before",
+            "after",
+            "onOrBefore",
+            "onOrAfter",
+            "within",
+            "notWithin",
+            "notOn",
+            "notBefore",
+            "notAfter",
+            "notOnOrBefore",
+            "notOnOrAfter",
+            "empty",
+            "notEmpty",
+        }
+    ),
+    "SearchMultiSelectField": frozenset({"anyOf", "noneOf"}),
+    "SearchEnumMultiSelectField": frozenset({"anyOf", "noneOf"}),
+    "SearchBooleanField": frozenset(),
+}
+OPERATORS = {
+    **OPERATORS,
+    "SearchDoubleField": OPERATORS["SearchLongField"],
+    "SearchTextNumberField": OPERATORS["SearchLongField"],
+}
+_TWO_VALUES = frozenset({"between", "notBetween", "within", "notWithin"})
+_NO_VALUE = frozenset({"empty", "notEmpty"})
+
+
+class CriteriaError(ValueError):
+    """A search condition that cannot be sent: names the field, what was given and what is expected."""
+
+
+def build_basic_search(
+    search_type: Any,
+    where: Mapping[str, Any],
+    *,
+    make_type: Callable[[str], Any],
+) -> Any:
+    """A ``<Record>SearchBasic`` zeep object from the concise form.
+
+    ``where`` maps a field of the search-basic type to a condition: ``(operator, value[, value2])``, or a
+    bare value, which means ``is`` for text, ``equalTo`` for numbers, ``on`` for dates, ``anyOf`` for
+    references and lists, and the value itself for booleans. References are internal ids (``"42"``, ``42``)
+    or objects with ``internal_id``. ``make_type(local_name)`` returns the core zeep type of that name.
+    """
+    fields = {name: element for name, element in search_type.elements}
+    values: dict[str, Any] = {}
+    for name, condition in where.items():
+        element = fields.get(name)
+        if element is None:
+            close = difflib.get_close_matches(name, fields, n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise CriteriaError(f"{search_type.name} has no search field {name!r}{hint}")
+        kind = element.type.name
+        values[name] = _field_value(name, kind, condition, make_type(kind))
+    return search_type(**values)
+
+
+def _field_value(name: str, kind: str, condition: Any, field_type: Any) -> Any:
+    if kind not in OPERATORS:
+        raise CriteriaError(f"search field {name!r} is a {kind}; pass a {kind} zeep object for it")
+    if kind == "SearchBooleanField":
+        if not isinstance(condition, bool):
+            raise CriteriaError(
+                f"search field {name!r} is a boolean: expected True or False, got {condition!r}"
+            )
+        return field_type(searchValue=condition)
+    operator, operands = _split(kind, condition)
+    allowed = OPERATORS[kind]
+    if operator not in allowed:
+        raise CriteriaError(
+            f"operator {operator!r} does not apply to {name!r} ({kind}); "
+            f"expected one of {', '.join(sorted(allowed))}"
+        )
+    expected = 0 if operator in _NO_VALUE else 2 if operator in _TWO_VALUES else 1
+    if kind in ("SearchMultiSelectField", "SearchEnumMultiSelectField"):
+        expected = 1
+    if len(operands) != expected:
+        raise CriteriaError(
+            f"{name!r} {operator} takes {expected} value(s), got {len(operands)}: {operands!r}"
+        )
+    if kind == "SearchMultiSelectField":
+        refs = operands[0] if isinstance(operands[0], list | tuple | set | frozenset) else [operands[0]]
+        return field_type(
+            operator=operator, searchValue=[{"internalId": _internal_id(name, ref)} for ref in refs]
+        )
+    if kind == "SearchEnumMultiSelectField":
+        items = operands[0] if isinstance(operands[0], list | tuple | set | frozenset) else [operands[0]]
+        return field_type(operator=operator, searchValue=[str(item) for item in items])
+    kwargs: dict[str, Any] = {"operator": operator}
+    for key, value in zip(("searchValue", "searchValue2"), operands, strict=False):
+        kwargs[key] = _scalar(name, kind, value)
+    return field_type(**kwargs)
+
+
+_DEFAULT_OPERATOR = {
+    "SearchStringField": "is",
+    "SearchLongField": "equalTo",
+    "SearchDoubleField": "equalTo",
+    "SearchTextNumberField": "equalTo",
+    "SearchDateField": "on",
+    "SearchMultiSelectField": "anyOf",
+    "SearchEnumMultiSelectField": "anyOf",
+}
+
+
+def _split(kind: str, condition: Any) -> tuple[str, tuple[Any, ...]]:
+    """``(operator, value, ...)`` is the explicit form; anything else is a value for the default operator."""
+    if isinstance(condition, tuple) and condition and isinstance(condition[0], str):
+        return condition[0], condition[1:]
+    return _DEFAULT_OPERATOR[kind], (condition,)
+
+
+def _scalar(name: str, kind: str, value: Any) -> Any:
+    if kind == "SearchDateField":
+        if isinstance(value, datetime):
+            return value
+        if isinstance(value, date):
+            return datetime(value.year, value.month, value.day)
+        raise CriteriaError(f"search field {name!r} is a date: expected a datetime or date, got {value!r}")
+    if kind in ("SearchLongField",) and (isinstance(value, bool) or not isinstance(value, int)):
+        raise CriteriaError(f"search field {name!r} is a whole number: expected an int, got {value!r}")
+    if kind == "SearchDoubleField" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise CriteriaError(f"search field {name!r} is a number: expected an int or float, got {value!r}")
+    if kind in ("SearchStringField", "SearchTextNumberField"):
+        if not isinstance(value, str | int):
+            raise CriteriaError(f"search field {name!r} is text: expected a string, got {value!r}")
+        return str(value)
+    return value
+
+
+def _internal_id(name: str, ref: Any) -> str:
+    candidate = getattr(ref, "internal_id", None) or getattr(ref, "internalId", None)
+    if candidate is None and isinstance(ref, Mapping):
+        candidate = ref.get("internal_id") or ref.get("internalId")
+    if candidate is None and isinstance(ref, int | str) and not isinstance(ref, bool):
+        candidate = ref
+    if candidate is None or not str(candidate).strip():
+        raise CriteriaError(f"search field {name!r} takes internal ids (or references with one), got {ref!r}")
+    return str(candidate)
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of a search: its records (basic searches) or rows (advanced searches)."""
+
+    page_index: int
+    total_pages: int
+    total_records: int
+    page_size: int
+    search_id: str | None
+    records: Sequence[Any] = field(default=(), repr=False)
+    rows: Sequence[Any] = field(default=(), repr=False)
+    ns_id: str | None = None
+
+    @property
+    def items(self) -> Sequence[Any]:
+        """Records of a basic search, rows of an advanced one."""
+        return self.records or self.rows
+
+    @classmethod
+    def from_zeep(cls, result: Any, *, operation: str, ns_id: str | None = None) -> SearchPage:
+        """Build a page from a zeep ``SearchResult``, raising if its status is a failure."""
+        status = result.status
+        if status is not None and status.isSuccess is False:
+            details = list(status.statusDetail or [])
+            first = details[0] if details else None
+            code = getattr(first, "code", None)
+            message = getattr(first, "message", None) or "search failed"
+            if code == INVALID_SEARCH_ID_CODE:
+                raise SearchExpiredError(
+                    f"the search id is no longer valid ({message}); NetSuite search ids expire 15 minutes "
+                    "after the search started: run the search again (resume from the page you reached)",
+                    operation=operation,
+                    code=code,
+                    ns_message=message,
+                    ns_id=ns_id,
+                    details=details,
+                )
+            raise RecordError(
+                f"{operation} failed: {message}",
+                operation=operation,
+                code=code,
+                ns_message=message,
+                ns_id=ns_id,
+                details=details,
+            )
+        record_list = getattr(result, "recordList", None)
+        row_list = getattr(result, "searchRowList", None)
+        return cls(
+            page_index=int(result.pageIndex or 1),
+            total_pages=int(result.totalPages or 0),
+            total_records=int(result.totalRecords or 0),
+            page_size=int(result.pageSize or 0),
+            search_id=result.searchId,
+            records=list(getattr(record_list, "record", None) or []),
+            rows=list(getattr(row_list, "searchRow", None) or []),
+            ns_id=ns_id,
+        )
+
+
+class SearchResults:
+    """A lazy search: iterate it for records (or rows), or :meth:`pages` for whole pages.
+
+    Nothing is sent until the first access. At most one page is held at a time. ``start_page`` resumes an
+    interrupted iteration: page 1 is fetched for the search id and totals, then iteration continues from
+    ``start_page``; with ``search_id`` given as well, no new search is started at all.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[], SearchPage],
+        more: Callable[[str, int], SearchPage],
+        *,
+        start_page: int = 1,
+        search_id: str | None = None,
+    ) -> None:
+        if start_page < 1:
+            raise ValueError(f"pages are numbered from 1, got start_page={start_page}")
+        self._run = run
+        self._more = more
+        self._start_page = start_page
+        self._first: SearchPage | None = None
+        self._resume_id = search_id
+
+    def _first_page(self) -> SearchPage:
+        if self._first is None:
+            if self._resume_id is not None:
+                self._first = self._more(self._resume_id, self._start_page)
+            else:
+                self._first = self._run()
+        return self._first
+
+    @property
+    def total_records(self) -> int:
+        return self._first_page().total_records
+
+    @property
+    def total_pages(self) -> int:
+        return self._first_page().total_pages
+
+    @property
+    def search_id(self) -> str | None:
+        return self._first_page().search_id
+
+    @property
+    def page_size(self) -> int:
+        return self._first_page().page_size
+
+    def pages(self) -> Iterator[SearchPage]:
+        """Every page from ``start_page`` on, fetched one at a time as you iterate."""
+        first = self._first_page()
+        # Drop our reference so that only the caller's current page stays in memory.
+        self._first = SearchPage(
+            first.page_index,
+            first.total_pages,
+            first.total_records,
+            first.page_size,
+            first.search_id,
+            ns_id=first.ns_id,
+        )
+        index = first.page_index
+        if index >= self._start_page:
+            yield first
+        del first
+        search_id = self._first.search_id
+        next_index = max(index + 1, self._start_page)
+        total_pages = self._first.total_pages
+        while next_index <= total_pages and search_id:
+            page = self._more(search_id, next_index)
+            total_pages = page.total_pages
+            yield page
+            next_index += 1
+
+    def __iter__(self) -> Iterator[Any]:
+        for page in self.pages():
+            yield from page.items
