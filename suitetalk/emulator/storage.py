@@ -10,7 +10,7 @@ writers anyway, and a single connection is the only way to share an in-memory da
 with ``synchronous=NORMAL`` (a commit does not wait for the disk; an OS crash may lose the last commits,
 never corrupt the file), which is what lets adds run at thousands per second.
 
-Searches read the criteria's fields out of the JSON index with SQLite's ``->`` operator and evaluate the
+Searches read the criteria's fields out of the JSON index with ``json_extract`` and evaluate the
 criteria in Python with :mod:`suitetalk.emulator.criteria`, so the semantics live in one place; only the
 record's own ids are narrowed in SQL.
 """
@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import MappingProxyType, TracebackType
 from typing import Any
@@ -169,7 +169,7 @@ def _to_micros(moment: datetime) -> int:
 
 
 def _from_micros(micros: int) -> datetime:
-    return datetime.fromtimestamp(micros // 1_000_000, _UTC).replace(microsecond=micros % 1_000_000)
+    return _EPOCH + timedelta(microseconds=micros)
 
 
 _DATETIME_TAG = "$dt"
@@ -220,8 +220,52 @@ def _decode_fields(text: str) -> Mapping[str, FieldValue]:
     return MappingProxyType(json.loads(text, object_hook=_decode_object))
 
 
-def _decode_value(text: str | None) -> FieldValue:
-    return None if text is None else json.loads(text, object_hook=_decode_object)
+def _frozen_fields(fields: Mapping[str, FieldValue]) -> Mapping[str, FieldValue]:
+    """A read-only copy of an index the caller handed in, shaped as decoding the stored JSON would give."""
+    return MappingProxyType(
+        {name: list(value) if isinstance(value, (list, tuple)) else value for name, value in fields.items()}
+    )
+
+
+# Decoders of what ``json_extract`` returns for one field: SQL values for JSON scalars (true/false come
+# back as 1/0), and JSON text for arrays and for the objects that tag datetimes.
+_DATETIME_PREFIX = '{"' + _DATETIME_TAG + '":"'
+
+
+def _extracted_list(value: Any) -> FieldValue:
+    # A list comes back as JSON text; an id or enum value never starts with "[". For text fields a string
+    # that is itself a JSON array of strings reads as that list, the one case where storage differs from
+    # evaluating the stored value directly.
+    if isinstance(value, str) and value.startswith("["):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(decoded, list) and all(isinstance(item, str) for item in decoded):
+            return decoded
+    return value  # type: ignore[no-any-return]
+
+
+def _extracted_datetime(value: Any) -> FieldValue:
+    if isinstance(value, str) and value.startswith(_DATETIME_PREFIX):
+        return datetime.fromisoformat(value[len(_DATETIME_PREFIX) : -2])
+    return value  # type: ignore[no-any-return]
+
+
+def _extracted_scalar(value: Any) -> FieldValue:
+    return value  # type: ignore[no-any-return]
+
+
+_EXTRACTED_DECODERS: Mapping[str, Callable[[Any], FieldValue]] = {
+    "string": _extracted_list,
+    "select": _extracted_list,
+    "enum": _extracted_list,
+    "date": _extracted_datetime,
+    "long": _extracted_scalar,
+    "double": _extracted_scalar,
+    "text_number": _extracted_scalar,
+    "boolean": _extracted_scalar,
+}
 
 
 def _internal_id(value: str | int) -> int | None:
@@ -248,6 +292,18 @@ def _check_external_id(external_id: object) -> str | None:
     return external_id
 
 
+def _check_sqlite(db: sqlite3.Connection) -> None:
+    # UPSERT needs 3.24; the JSON functions must be compiled in (they are by default from 3.38).
+    try:
+        db.execute("SELECT json_extract('[1]', '$[0]')").fetchone()
+    except sqlite3.OperationalError:
+        raise RuntimeError("the emulator's storage needs SQLite's JSON functions, missing here") from None
+    if sqlite3.sqlite_version_info < (3, 24, 0):
+        raise RuntimeError(
+            f"the emulator's storage needs SQLite 3.24 or later, found {sqlite3.sqlite_version}"
+        )
+
+
 # ------------------------------------------------------------------------------------------------ store
 
 
@@ -265,6 +321,7 @@ class RecordStore:
         # Autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE) where a write needs one.
         self._db = sqlite3.connect(target, check_same_thread=False, isolation_level=None, timeout=30.0)
         try:
+            _check_sqlite(self._db)
             if path is not None:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
@@ -373,10 +430,14 @@ class RecordStore:
         encoded = _encode_fields(fields)
         if external_id is not None:
             self._check_external_id_free(db, record_type, external_id, None)
-        (internal_id,) = db.execute(
+        # No RETURNING: it needs SQLite 3.35, newer than some supported platforms ship.
+        db.execute(
             "INSERT INTO id_sequences (record_type, last_id) VALUES (?, 1) "
-            "ON CONFLICT (record_type) DO UPDATE SET last_id = last_id + 1 RETURNING last_id",
+            "ON CONFLICT (record_type) DO UPDATE SET last_id = last_id + 1",
             (record_type,),
+        )
+        (internal_id,) = db.execute(
+            "SELECT last_id FROM id_sequences WHERE record_type = ?", (record_type,)
         ).fetchone()
         now = self._now()
         db.execute(
@@ -385,7 +446,7 @@ class RecordStore:
         )
         created = _from_micros(now)
         return StoredRecord(
-            record_type, str(internal_id), external_id, body, _decode_fields(encoded), created, created
+            record_type, str(internal_id), external_id, body, _frozen_fields(fields), created, created
         )
 
     def _replace(
@@ -411,7 +472,7 @@ class RecordStore:
             current.internal_id,
             external_id,
             body,
-            _decode_fields(encoded),
+            _frozen_fields(fields),
             current.created,
             _from_micros(now),
         )
@@ -542,9 +603,9 @@ class RecordStore:
             if column is None:
                 if '"' in criterion.field:
                     return []  # no indexed field can have this name
-                columns.append("fields -> ?")
+                columns.append("json_extract(fields, ?)")
                 params.append(f'$."{criterion.field}"')
-                decoders.append(_decode_value)
+                decoders.append(_EXTRACTED_DECODERS[criterion.kind])
             else:
                 columns.append(column)
                 decoders.append(_COLUMN_DECODERS[column])
