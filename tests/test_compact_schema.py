@@ -224,7 +224,7 @@ def test_zeep_loads_offline_with_every_operation(clients: dict[str, zeep.Client]
     assert binding.name.localname == "NetSuiteBinding"
     assert binding.port_type.name.localname == "NetSuitePortType"
     assert port.binding_options["address"].endswith(f"/services/NetSuitePort_{version}")
-    assert set(binding._operations) == set(COVERED_OPERATIONS)
+    assert set(binding.port_type.operations) == set(COVERED_OPERATIONS)
     for operation in COVERED_OPERATIONS:
         assert binding.get(operation).soapaction == operation
         assert client.service[operation] is not None
