@@ -15,6 +15,7 @@ transaction each; select the ids; select 1000 rows by id) and the ratio store/ba
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import sqlite3
@@ -146,7 +147,7 @@ def main() -> None:
                 ),
             ]
             for name, criteria in searches:
-                seconds, found = timed(lambda criteria=criteria: store.search(RECORD_TYPE, criteria), 3)
+                seconds, found = timed(functools.partial(store.search, RECORD_TYPE, criteria), 3)
                 assert isinstance(found, list)
                 report(f"{name} [{len(found)}]", seconds, base_search)
             all_ids = base_ids
@@ -162,7 +163,8 @@ def main() -> None:
 
             base_fetch, _ = timed(base_page, 5)
             store_fetch, records = timed(lambda: store.get_many(RECORD_TYPE, page), 5)
-            assert isinstance(records, list) and len(records) == len(page)
+            assert isinstance(records, list)
+            assert len(records) == len(page)
             report("fetch a page of 1000 by internal id", store_fetch, base_fetch)
         base.close()
 

@@ -40,6 +40,7 @@ __all__ = [
     "RecordStore",
     "StoreError",
     "StoredRecord",
+    "Unchanged",
     "utc_now",
 ]
 
@@ -98,12 +99,16 @@ def utc_now() -> datetime:
     return datetime.now(_UTC)
 
 
-class _Unchanged(enum.Enum):
+class Unchanged(enum.Enum):
+    """Type of :data:`UNCHANGED`, for annotations of a value passed on as ``new_external_id``."""
+
     UNCHANGED = "UNCHANGED"
 
 
+_Unchanged = Unchanged  # the name the type first had
+
 #: Default of ``RecordStore.update(new_external_id=...)``: keep the record's external id.
-UNCHANGED = _Unchanged.UNCHANGED
+UNCHANGED = Unchanged.UNCHANGED
 
 
 class StoreError(Exception):
@@ -525,7 +530,7 @@ class RecordStore:
         internal_id: str | int | None = None,
         external_id: str | None = None,
         merge: Callable[[StoredRecord], Revision],
-        new_external_id: str | _Unchanged | None = UNCHANGED,
+        new_external_id: str | Unchanged | None = UNCHANGED,
     ) -> StoredRecord:
         """Replace a record's body and index with ``merge(current)``, read and written in one transaction.
 
@@ -539,7 +544,7 @@ class RecordStore:
             current = self._find(db, record_type, internal_id, external_id)
             target = (
                 current.external_id
-                if isinstance(new_external_id, _Unchanged)
+                if isinstance(new_external_id, Unchanged)
                 else _check_external_id(new_external_id)
             )
             return self._replace(db, current, merge(current), target)
@@ -600,9 +605,11 @@ class RecordStore:
         for criterion in criteria:
             tests.append(predicate(criterion, now=now))
             column = PSEUDO_FIELDS.get(criterion.field)
-            if column is None:
-                if '"' in criterion.field:
-                    return []  # no indexed field can have this name
+            if column is None and '"' in criterion.field:
+                # No indexed field can have this name (see _check_field): it is empty on every record.
+                columns.append("NULL")
+                decoders.append(_extracted_scalar)
+            elif column is None:
                 columns.append("json_extract(fields, ?)")
                 params.append(f'$."{criterion.field}"')
                 decoders.append(_EXTRACTED_DECODERS[criterion.kind])
