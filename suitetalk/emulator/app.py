@@ -1,0 +1,266 @@
+"""The emulator's WSGI application: the WSDL bundle over GET, SOAP over POST, governance around it.
+
+A SOAP request goes through, in order: the size limit (before the body is read), injected connection
+drops, parsing (hardened), the endpoint version, the passport, the concurrency gate (and injected
+concurrency faults), injected latency, the operation, and injected response loss (after the operation has
+committed). Whatever goes wrong inside becomes a SOAP fault; the server never answers with a traceback.
+
+Connections are dropped by shutting the socket down under the server (werkzeug's development server
+exposes it as ``werkzeug.socket``): the client sees the connection closed with no HTTP response at all,
+which is what a lost response looks like on the wire.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..endpoints import service_path, wsdl_path
+from ..faults import FaultElement
+from ..namespaces import version_of_namespace
+from .auth_check import AuthFailure, PassportChecker
+from .bundle import WSDL_FILE, Bundle
+from .governance import ConcurrencyGate, concurrency_fault
+from .injection import FaultInjector
+from .operations import UNAUTHENTICATED, Operations
+from .settings import EmulatorSettings
+from .soap import CONTENT_TYPE, SoapError, envelope, fault_document, new_ns_id, parse_envelope
+
+logger = logging.getLogger("suitetalk.emulator")
+
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+_SOAP_ADDRESS = re.compile(rb'(<soap:address\s+location=")[^"]*(")')
+HOLD_TIMEOUT = 60.0
+
+
+class DropConnection(Exception):
+    """Raised when the connection cannot be shut down from the app (a server without ``werkzeug.socket``)."""
+
+
+@dataclass
+class Stats:
+    """Counters of what the emulator has seen since it started (or since ``reset_stats``)."""
+
+    requests: int = 0
+    """SOAP requests received (POSTs to the service path)."""
+    operations: dict[str, int] = field(default_factory=dict)
+    """Requests executed, by operation."""
+    faults: dict[str, int] = field(default_factory=dict)
+    """Faults answered, by fault element (``invalidCredentialsFault``...)."""
+    auth_failures: int = 0
+    rejected: int = 0
+    """Requests refused by the concurrency limit (not counting injected concurrency faults)."""
+    injected_concurrency_faults: int = 0
+    dropped_connections: int = 0
+    lost_responses: int = 0
+    delayed: int = 0
+
+    def copy(self) -> Stats:
+        return Stats(
+            self.requests,
+            dict(self.operations),
+            dict(self.faults),
+            self.auth_failures,
+            self.rejected,
+            self.injected_concurrency_faults,
+            self.dropped_connections,
+            self.lost_responses,
+            self.delayed,
+        )
+
+
+class EmulatorApp:
+    """WSGI callable serving one bundle for one account."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        operations: Operations,
+        settings: Callable[[], EmulatorSettings],
+        *,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.bundle = bundle
+        self.version = bundle.version
+        self.operations = operations
+        self._settings = settings
+        self._sleep = sleep
+        self.service_path = service_path(self.version)
+        self.wsdl_dir = wsdl_path(self.version).rsplit("/", 1)[0] + "/"
+        self.gate = ConcurrencyGate(lambda: settings().concurrency_limit)
+        self.injector = FaultInjector(settings().seed)
+        self.checker = PassportChecker(
+            self.version, lambda: settings().accepted_credentials, lambda: settings().timestamp_window
+        )
+        self.stats = Stats()
+        self._stats_lock = threading.Lock()
+        self.released = threading.Event()
+        self.released.set()
+
+    # ------------------------------------------------------------------------------------------ WSGI
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "")
+        try:
+            if method == "POST" and path.startswith("/services/"):
+                return self._soap(environ, start_response, path)
+            if method in ("GET", "HEAD"):
+                return self._get(environ, start_response, path)
+            return _plain(start_response, "405 Method Not Allowed", "Use GET for the WSDL, POST for SOAP.\n")
+        except DropConnection:
+            raise
+        except Exception:  # the server must keep serving whatever a request does to it
+            logger.exception("emulator: unexpected error on %s %s", method, path)
+            body = fault_document(
+                self.version,
+                FaultElement.UNEXPECTED_ERROR,
+                "UNEXPECTED_ERROR",
+                "An unexpected error occurred.",
+            )
+            return _respond(start_response, "500 Internal Server Error", body)
+
+    def _get(self, environ: dict[str, Any], start_response: StartResponse, path: str) -> Iterable[bytes]:
+        relative = None
+        if path.startswith(self.wsdl_dir):
+            relative = path[len(self.wsdl_dir) :]
+        elif path == self.service_path and environ.get("QUERY_STRING", "").lower() == "wsdl":
+            relative = WSDL_FILE
+        target = self.bundle.resolve_file(relative) if relative is not None else None
+        if target is None:
+            return _plain(start_response, "404 Not Found", f"Not found: {path}\n")
+        data = target.read_bytes()
+        if target.name == WSDL_FILE:
+            # Point the service address at this emulator, so a client that trusts the WSDL's address can
+            # never send the emulator's test credentials to NetSuite.
+            location = f"{_base_url(environ)}{self.service_path}".encode()
+            data = _SOAP_ADDRESS.sub(lambda m: m.group(1) + location + m.group(2), data)
+        headers = [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(data)))]
+        start_response("200 OK", headers)
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [data]
+
+    # ------------------------------------------------------------------------------------------ SOAP
+
+    def _count(self, **changes: int) -> None:
+        with self._stats_lock:
+            for name, delta in changes.items():
+                setattr(self.stats, name, getattr(self.stats, name) + delta)
+
+    def _count_in(self, table: str, key: str) -> None:
+        with self._stats_lock:
+            counts: dict[str, int] = getattr(self.stats, table)
+            counts[key] = counts.get(key, 0) + 1
+
+    def _soap(self, environ: dict[str, Any], start_response: StartResponse, path: str) -> Iterable[bytes]:
+        self._count(requests=1)
+        settings = self._settings()
+        plan = self.injector.plan(settings)
+        try:
+            body = self._read_body(environ, settings.max_body_bytes)
+            if plan.drop_connection:
+                self._count(dropped_connections=1)
+                return self._drop(environ, start_response)
+            if path != self.service_path:
+                raise SoapError(
+                    FaultElement.INVALID_VERSION,
+                    "UNSUPPORTED_WS_VERSION",
+                    f"This emulator serves version {self.version} at {self.service_path}, not {path}.",
+                )
+            request = parse_envelope(body, max_bytes=settings.max_body_bytes)
+            found = version_of_namespace(request.namespace)
+            if found != self.version:
+                raise SoapError(
+                    FaultElement.INVALID_VERSION,
+                    "INVALID_WS_VERSION",
+                    f"The request uses the namespaces of version {found or 'unknown'} but was sent to the "
+                    f"{self.version} endpoint; use the WSDL of {self.version}.",
+                )
+            if request.operation not in UNAUTHENTICATED:
+                self.checker.check(request.headers)
+            if plan.concurrency_fault:
+                self._count(injected_concurrency_faults=1)
+                raise concurrency_fault()
+            with self.gate.admit():
+                if plan.delay > 0:
+                    self._count(delayed=1)
+                    self._sleep(plan.delay)
+                if not self.released.is_set():
+                    self.released.wait(HOLD_TIMEOUT)
+                response = self.operations.dispatch(request)
+                self._count_in("operations", request.operation)
+        except SoapError as exc:
+            if isinstance(exc, AuthFailure):
+                self._count(auth_failures=1)
+                logger.info("emulator: invalid login: %s", exc.reason)
+            elif exc.fault is FaultElement.EXCEEDED_CONCURRENT_REQUEST_LIMIT:
+                pass
+            else:
+                logger.info("emulator: fault %s %s: %s", exc.fault, exc.code, exc.message)
+            self._count_in("faults", exc.fault.value if exc.fault else "none")
+            data = fault_document(self.version, exc.fault, exc.code, exc.message, faultstring=exc.faultstring)
+            return _respond(start_response, "500 Internal Server Error", data)
+        data = envelope(self.version, response, new_ns_id(settings.account.passport_id))
+        if plan.lose_response:
+            self._count(lost_responses=1)
+            return self._drop(environ, start_response)
+        return _respond(start_response, "200 OK", data)
+
+    def _read_body(self, environ: dict[str, Any], limit: int) -> bytes:
+        length_text = environ.get("CONTENT_LENGTH") or ""
+        stream = environ["wsgi.input"]
+        too_large = SoapError(
+            FaultElement.EXCEEDED_REQUEST_SIZE,
+            "USER_ERROR",
+            f"The request is larger than the {limit} bytes allowed.",
+        )
+        if length_text:
+            try:
+                length = int(length_text)
+            except ValueError:
+                length = -1
+            if length < 0:
+                raise SoapError(FaultElement.UNEXPECTED_ERROR, "USER_ERROR", "Invalid Content-Length.")
+            if length > limit:
+                raise too_large
+            data: bytes = stream.read(length)
+            return data
+        data = stream.read(limit + 1)
+        if len(data) > limit:
+            raise too_large
+        return data
+
+    def _drop(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        sock = environ.get("werkzeug.socket")
+        if sock is None:
+            raise DropConnection("connection dropped on purpose")
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        # The server's attempt to write this response fails on the closed socket and is discarded.
+        start_response("500 Internal Server Error", [("Content-Length", "0")])
+        return [b""]
+
+
+def _base_url(environ: dict[str, Any]) -> str:
+    host = (
+        environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME', '127.0.0.1')}:{environ.get('SERVER_PORT')}"
+    )
+    return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
+
+
+def _respond(start_response: StartResponse, status: str, data: bytes) -> list[bytes]:
+    start_response(status, [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))])
+    return [data]
+
+
+def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:
+    data = text.encode()
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))]
+    )
+    return [data]

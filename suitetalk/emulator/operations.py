@@ -1,0 +1,528 @@
+"""The SOAP operations the emulator implements, one method each, over the record store.
+
+Each operation takes the parsed request and returns the response element (``getResponse``...). A failure
+of one record is reported in that record's status, with NetSuite's status detail code, and never stops
+the other records of a list operation; a failure of the request as a whole is a :class:`SoapError`
+(a SOAP fault). Operations of the WSDL that are not implemented answer a fault saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, TypeVar
+
+from lxml import etree
+
+from ..faults import FaultElement
+from .bundle import Bundle, RecordTypeInfo
+from .criteria import CriterionError, FieldValue, predicate
+from .records import XSI_TYPE, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
+from .responses import Detail, Ref, Responses
+from .search import SearchRunner
+from .search_sessions import SearchSessions
+from .settings import EmulatorSettings
+from .soap import SoapError, SoapRequest, response_element
+from .storage import UNCHANGED, RecordStore, StoredRecord, StoreError
+
+if TYPE_CHECKING:
+    from .storage import _Unchanged
+
+T = TypeVar("T")
+Revision = tuple[bytes, dict[str, FieldValue]]
+
+logger = logging.getLogger(__name__)
+
+#: Records per request NetSuite accepts in the synchronous list operations.
+RECORD_LIMITS = {"addList": 200, "deleteList": 200, "updateList": 100, "upsertList": 100, "getList": 1000}
+DELETED_PAGE_SIZE = 1000
+#: Operations answered without a passport (NetSuite: getDataCenterUrls needs no authentication).
+UNAUTHENTICATED = frozenset({"getDataCenterUrls"})
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A request record read against the schema, not yet written."""
+
+    info: RecordTypeInfo
+    root: etree._Element
+    nulls: list[str]
+    internal_id: str | None
+    external_id: str | None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The record a ``baseRef`` names."""
+
+    info: RecordTypeInfo
+    internal_id: str | None
+    external_id: str | None
+
+
+def unsupported(operation: str) -> SoapError:
+    return SoapError(
+        FaultElement.UNEXPECTED_ERROR,
+        "USER_ERROR",
+        f"The SuiteTalk emulator does not implement the operation '{operation}'.",
+    )
+
+
+class Operations:
+    """Dispatches a parsed request to the operation its body element names."""
+
+    def __init__(
+        self,
+        bundle: Bundle,
+        store: RecordStore,
+        sessions: SearchSessions,
+        settings: Callable[[], EmulatorSettings],
+        base_url: Callable[[], str],
+        validated_types: Iterable[str],
+    ) -> None:
+        self.bundle = bundle
+        self.version = bundle.version
+        self.store = store
+        self.settings = settings
+        self.base_url = base_url
+        self.codec = RecordCodec(bundle.schema)
+        self.r = Responses(self.version)
+        self.msgs = self.r.msgs
+        self.core = self.r.core
+        self.search_runner = SearchRunner(bundle.schema, self.codec, store, sessions, self.r)
+        record_types = bundle.schema.record_types
+        self.validated = frozenset(t for t in validated_types if t in record_types)
+        self.entity_types = frozenset(t for t in self.validated if record_types[t].has("entityId"))
+        self.item_types = frozenset(t for t in self.validated if record_types[t].has("itemId"))
+        self.handlers: dict[str, Callable[[SoapRequest], etree._Element]] = {
+            "get": self.get,
+            "getList": self.get_list,
+            "add": self.add,
+            "addList": self.add_list,
+            "update": self.update,
+            "updateList": self.update_list,
+            "upsert": self.upsert,
+            "upsertList": self.upsert_list,
+            "delete": self.delete,
+            "deleteList": self.delete_list,
+            "search": self.search,
+            "searchMoreWithId": self.search_more_with_id,
+            "getServerTime": self.get_server_time,
+            "getDeleted": self.get_deleted,
+            "getAccountGovernanceInfo": self.get_account_governance_info,
+            "getIntegrationGovernanceInfo": self.get_integration_governance_info,
+            "getDataCenterUrls": self.get_data_center_urls,
+        }
+
+    # ------------------------------------------------------------------------------------- dispatch
+
+    def dispatch(self, request: SoapRequest) -> etree._Element:
+        op = self.bundle.operation_for(request.operation)
+        if op is None:
+            raise SoapError(
+                FaultElement.UNEXPECTED_ERROR,
+                "USER_ERROR",
+                f"No such operation '{request.operation}' in this endpoint's WSDL.",
+                faultstring=f"No such operation '{request.operation}'",
+            )
+        handler = self.handlers.get(op.name)
+        if handler is None:
+            raise unsupported(op.name)
+        limit = RECORD_LIMITS.get(op.name)
+        if limit is not None:
+            count = sum(
+                1 for c in request.body if isinstance(c.tag, str) and local_name(c) in ("record", "baseRef")
+            )
+            if count > limit:
+                raise SoapError(
+                    FaultElement.EXCEEDED_RECORD_COUNT,
+                    "MAX_RCRDS_EXCEEDED",
+                    f"{op.name} accepts at most {limit} records per request; this one has {count}.",
+                )
+        return handler(request)
+
+    def _children(self, body: etree._Element, name: str) -> list[etree._Element]:
+        return body.findall(f"{{{self.msgs}}}{name}")
+
+    def _one(self, body: etree._Element, name: str) -> etree._Element:
+        nodes = self._children(body, name)
+        if len(nodes) != 1:
+            raise SoapError(
+                FaultElement.UNEXPECTED_ERROR,
+                "USER_ERROR",
+                f"{local_name(body)} needs exactly one {name} element, got {len(nodes)}.",
+            )
+        return nodes[0]
+
+    # ------------------------------------------------------------------------------------- reading
+
+    def _target(self, ref: etree._Element) -> Target:
+        """The record type and ids a ``baseRef`` (``RecordRef`` or ``CustomRecordRef``) names."""
+        kind = resolve_qname(ref, ref.get(XSI_TYPE, ""))[1] if ref.get(XSI_TYPE) else "RecordRef"
+        record_type = "customRecord" if kind == "CustomRecordRef" else ref.get("type", "")
+        if not record_type:
+            raise RecordError("INVALID_RCRD_TYPE", "The record reference has no type attribute.")
+        info = self.bundle.schema.record_types.get(record_type)
+        if info is None:
+            raise SoapError(
+                FaultElement.UNEXPECTED_ERROR,
+                "USER_ERROR",
+                f"Unknown record type '{record_type}': this endpoint's schema defines no such record.",
+            )
+        internal_id = ref.get("internalId") or None
+        external_id = ref.get("externalId") or None
+        if internal_id is None and external_id is None:
+            raise RecordError(
+                "USER_ERROR", f"The {record_type} reference has neither internalId nor externalId."
+            )
+        return Target(info, internal_id, external_id)
+
+    def _read(self, ref: etree._Element) -> etree._Element | Detail:
+        try:
+            target = self._target(ref)
+            stored = self.store.get(
+                target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
+            )
+        except (RecordError, StoreError) as exc:
+            return Detail(exc.code, exc.message)
+        return self.codec.render(target.info, stored, f"{{{self.msgs}}}record")
+
+    def get(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getResponse")
+        self.r.read_response(response, self._read(self._one(request.body, "baseRef")))
+        return response
+
+    def get_list(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getListResponse")
+        wrapper = self.r.list_wrapper(response, "readResponseList")
+        for ref in self._children(request.body, "baseRef"):
+            self.r.read_response(wrapper, self._read(ref))
+        return response
+
+    # ------------------------------------------------------------------------------------- writing
+
+    def _parse_record(self, record: etree._Element) -> Parsed:
+        """Schema-level reading of a request record; anything NetSuite's deserializer refuses is a fault."""
+        info = self.codec.record_info(record)
+        root, null_names = self.codec.canonical(info, record)
+        return Parsed(
+            info, root, null_names, record.get("internalId") or None, record.get("externalId") or None
+        )
+
+    def _parse_ref(self, ref: etree._Element) -> Target:
+        return self._target(ref)
+
+    def _ref(self, info: RecordTypeInfo, stored: StoredRecord) -> Ref:
+        custom_type = None
+        if info.record_type == "customRecord":
+            custom_type = str(stored.fields.get("recType") or "") or None
+        return Ref(info.record_type, stored.internal_id, stored.external_id, custom_type)
+
+    def _revision(self, info: RecordTypeInfo, root: etree._Element) -> Revision:
+        return self.codec.to_bytes(root), self.codec.index(info, root)
+
+    def _merger(self, parsed: Parsed) -> Callable[[StoredRecord], Revision]:
+        def merge(current: StoredRecord) -> Revision:
+            merged = self.codec.merge(
+                parsed.info, self.codec.from_bytes(current.body), parsed.root, parsed.nulls
+            )
+            return self._revision(parsed.info, merged)
+
+        return merge
+
+    def _add_one(self, parsed: Parsed) -> Ref:
+        self._check_references(parsed.root)
+        stored = self.store.add(
+            parsed.info.record_type,
+            *self._revision(parsed.info, parsed.root),
+            external_id=parsed.external_id,
+        )
+        return self._ref(parsed.info, stored)
+
+    def _update_one(self, parsed: Parsed) -> Ref:
+        if parsed.internal_id is None and parsed.external_id is None:
+            raise RecordError(
+                "USER_ERROR", f"An update of a {parsed.info.record_type} needs its internalId or externalId."
+            )
+        self._check_references(parsed.root)
+        if parsed.internal_id is not None:
+            # Both ids given: the record is named by its internal id and gets the external id sent.
+            new_external_id: str | _Unchanged | None = (
+                parsed.external_id if parsed.external_id is not None else UNCHANGED
+            )
+            stored = self.store.update(
+                parsed.info.record_type,
+                internal_id=parsed.internal_id,
+                merge=self._merger(parsed),
+                new_external_id=new_external_id,
+            )
+        else:
+            stored = self.store.update(
+                parsed.info.record_type, external_id=parsed.external_id, merge=self._merger(parsed)
+            )
+        return self._ref(parsed.info, stored)
+
+    def _upsert_one(self, parsed: Parsed) -> Ref:
+        if parsed.external_id is None:
+            raise RecordError(
+                "EXTERNALID_REQD", f"An upsert of a {parsed.info.record_type} needs an externalId."
+            )
+        self._check_references(parsed.root)
+        stored, _ = self.store.upsert(
+            parsed.info.record_type,
+            parsed.external_id,
+            create=lambda: self._revision(parsed.info, parsed.root),
+            merge=self._merger(parsed),
+        )
+        return self._ref(parsed.info, stored)
+
+    def _delete_one(self, target: Target) -> Ref:
+        deleted = self.store.delete(
+            target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
+        )
+        return Ref(target.info.record_type, deleted.internal_id, deleted.external_id)
+
+    def _outcomes(
+        self,
+        items: list[etree._Element],
+        parse: Callable[[etree._Element], T],
+        execute: Callable[[T], Ref],
+    ) -> list[Ref | Detail]:
+        # Every item is parsed before any is written: one NetSuite's deserializer would refuse faults the
+        # whole request (SoapError propagates) and nothing is written. Then each is executed on its own, in
+        # order, so a later record may refer to one added earlier in the same request.
+        parsed: list[T | Detail] = []
+        for item in items:
+            try:
+                parsed.append(parse(item))
+            except RecordError as exc:
+                parsed.append(Detail(exc.code, exc.message))
+        outcomes: list[Ref | Detail] = []
+        for p in parsed:
+            if isinstance(p, Detail):
+                outcomes.append(p)
+                continue
+            try:
+                outcomes.append(execute(p))
+            except (RecordError, StoreError) as exc:
+                outcomes.append(Detail(exc.code, exc.message))
+        return outcomes
+
+    def _write(
+        self,
+        request: SoapRequest,
+        name: str,
+        child: str,
+        parse: Callable[[etree._Element], T],
+        execute: Callable[[T], Ref],
+    ) -> etree._Element:
+        (outcome,) = self._outcomes([self._one(request.body, child)], parse, execute)
+        response = response_element(self.version, f"{name}Response")
+        self.r.write_response(response, outcome)
+        return response
+
+    def _write_list(
+        self,
+        request: SoapRequest,
+        name: str,
+        child: str,
+        parse: Callable[[etree._Element], T],
+        execute: Callable[[T], Ref],
+    ) -> etree._Element:
+        outcomes = self._outcomes(self._children(request.body, child), parse, execute)
+        response = response_element(self.version, f"{name}Response")
+        wrapper = self.r.list_wrapper(response, "writeResponseList")
+        for outcome in outcomes:
+            self.r.write_response(wrapper, outcome)
+        return response
+
+    def add(self, request: SoapRequest) -> etree._Element:
+        return self._write(request, "add", "record", self._parse_record, self._add_one)
+
+    def add_list(self, request: SoapRequest) -> etree._Element:
+        return self._write_list(request, "addList", "record", self._parse_record, self._add_one)
+
+    def update(self, request: SoapRequest) -> etree._Element:
+        return self._write(request, "update", "record", self._parse_record, self._update_one)
+
+    def update_list(self, request: SoapRequest) -> etree._Element:
+        return self._write_list(request, "updateList", "record", self._parse_record, self._update_one)
+
+    def upsert(self, request: SoapRequest) -> etree._Element:
+        return self._write(request, "upsert", "record", self._parse_record, self._upsert_one)
+
+    def upsert_list(self, request: SoapRequest) -> etree._Element:
+        return self._write_list(request, "upsertList", "record", self._parse_record, self._upsert_one)
+
+    def delete(self, request: SoapRequest) -> etree._Element:
+        return self._write(request, "delete", "baseRef", self._parse_ref, self._delete_one)
+
+    def delete_list(self, request: SoapRequest) -> etree._Element:
+        return self._write_list(request, "deleteList", "baseRef", self._parse_ref, self._delete_one)
+
+    # ------------------------------------------------------------------------------- references
+
+    def _ref_targets(self, el: etree._Element) -> frozenset[str]:
+        """The stored record types a reference element may point to (empty: not checked)."""
+        explicit = el.get("type")
+        if explicit:
+            return frozenset({explicit}) & self.validated
+        name = local_name(el)
+        if name in self.validated:
+            return frozenset({name})
+        if name == "entity":
+            return self.entity_types
+        if name == "item":
+            return self.item_types
+        return frozenset()
+
+    def _check_references(self, root: etree._Element) -> None:
+        """Refuse references to stored record types that do not exist (``INVALID_KEY_OR_REF``).
+
+        Only references to the record types the emulator is expected to hold (the compact schema's) are
+        checked, so records that point at lists the emulator never holds (subsidiaries, currencies...)
+        are accepted. A reference by external id gets the record's internal id filled in.
+        """
+        if not self.settings().validate_references:
+            return
+        for el in root.iter():
+            if el is root or not isinstance(el.tag, str) or local_name(el) in ("customField", "value"):
+                continue
+            internal_id, external_id = el.get("internalId"), el.get("externalId")
+            if internal_id is None and external_id is None:
+                continue
+            targets = self._ref_targets(el)
+            if not targets:
+                continue
+            for record_type in sorted(targets):
+                try:
+                    found = self.store.get(record_type, internal_id=internal_id, external_id=external_id)
+                except StoreError:
+                    continue
+                if internal_id is None:
+                    el.set("internalId", found.internal_id)
+                break
+            else:
+                key = internal_id if internal_id is not None else external_id
+                raise RecordError("INVALID_KEY_OR_REF", f"Invalid {local_name(el)} reference key {key}.")
+
+    # ---------------------------------------------------------------------------------- searching
+
+    def search(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "searchResponse")
+        record = self._one(request.body, "searchRecord")
+        response.append(self.search_runner.search(record, self._search_preferences(request)))
+        return response
+
+    def search_more_with_id(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "searchMoreWithIdResponse")
+        search_id = (self._one(request.body, "searchId").text or "").strip()
+        page_text = (self._one(request.body, "pageIndex").text or "").strip()
+        prefs = self._search_preferences(request)
+        response.append(self.search_runner.more(search_id, page_text, prefs))
+        return response
+
+    def _search_preferences(self, request: SoapRequest) -> dict[str, str]:
+        header = request.header(f"{{{self.msgs}}}searchPreferences")
+        if header is None:
+            return {}
+        return {local_name(c): (c.text or "").strip() for c in header if isinstance(c.tag, str)}
+
+    # -------------------------------------------------------------------------------------- other
+
+    def get_server_time(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getServerTimeResponse")
+        result = self.r.core_child(response, "getServerTimeResult")
+        self.r.status(result)
+        self.r.core_child(result, "serverTime", format_datetime(datetime.now(timezone.utc)))
+        return response
+
+    def get_account_governance_info(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getAccountGovernanceInfoResponse")
+        result = self.r.core_child(response, "getAccountGovernanceInfoResult")
+        self.r.status(result)
+        limit = self.settings().concurrency_limit
+        if limit:
+            self.r.core_child(result, "accountConcurrencyLimit", limit)
+            # The emulator's single integration uses the account's limit: nothing is allocated apart.
+            self.r.core_child(result, "unallocatedConcurrencyLimit", limit)
+        return response
+
+    def get_integration_governance_info(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getIntegrationGovernanceInfoResponse")
+        result = self.r.core_child(response, "getIntegrationGovernanceInfoResult")
+        self.r.status(result)
+        limit = self.settings().concurrency_limit
+        if limit:
+            self.r.core_child(result, "integrationConcurrencyLimit", limit)
+            self.r.core_child(result, "limitType", "_account")
+        return response
+
+    def get_data_center_urls(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getDataCenterUrlsResponse")
+        result = self.r.core_child(response, "getDataCenterUrlsResult")
+        account = (self._one(request.body, "account").text or "").strip()
+        if account.upper() != self.settings().account.passport_id:
+            self.r.status(result, [Detail("INVALID_ACCT", f"Unknown account {account}.")])
+            return response
+        self.r.status(result)
+        urls = self.r.core_child(result, "dataCenterUrls")
+        base = self.base_url()
+        for name in ("restDomain", "webservicesDomain", "systemDomain"):
+            self.r.core_child(urls, name, base)
+        return response
+
+    def get_deleted(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getDeletedResponse")
+        result = self.r.core_child(response, "getDeletedResult")
+        flt = self._one(request.body, "getDeletedFilter")
+        page_text = (self._one(request.body, "pageIndex").text or "").strip()
+        try:
+            page_index = int(page_text)
+            deleted = self._deleted(flt)
+        except (ValueError, RecordError) as exc:
+            code = exc.code if isinstance(exc, RecordError) else "INVALID_PAGE_INDEX"
+            message = exc.message if isinstance(exc, RecordError) else f"Invalid page index {page_text!r}."
+            self.r.status(result, [Detail(code, message)])
+            return response
+        total = len(deleted)
+        pages = -(-total // DELETED_PAGE_SIZE)
+        if not 1 <= page_index <= max(pages, 1):
+            self.r.status(result, [Detail("INVALID_PAGE_INDEX", f"Page {page_index} does not exist.")])
+            return response
+        self.r.status(result)
+        self.r.core_child(result, "totalRecords", total)
+        self.r.core_child(result, "pageSize", DELETED_PAGE_SIZE)
+        self.r.core_child(result, "totalPages", pages)
+        self.r.core_child(result, "pageIndex", page_index)
+        listing = self.r.core_child(result, "deletedRecordList")
+        start = (page_index - 1) * DELETED_PAGE_SIZE
+        for item in deleted[start : start + DELETED_PAGE_SIZE]:
+            node = self.r.core_child(listing, "deletedRecord")
+            self.r.core_child(node, "deletedDate", format_datetime(item.deleted_at))
+            self.r.ref(
+                node, f"{{{self.core}}}record", Ref(item.record_type, item.internal_id, item.external_id)
+            )
+        return response
+
+    def _deleted(self, flt: etree._Element) -> list:  # type: ignore[type-arg]
+        types: set[str] | None = None
+        type_el = flt.find(f"{{{self.core}}}type")
+        if type_el is not None:
+            wanted = {(v.text or "").strip() for v in type_el.findall(f"{{{self.core}}}searchValue")}
+            if type_el.get("operator", "anyOf") == "noneOf":
+                types = set(self.bundle.schema.record_types) - wanted
+            else:
+                types = wanted
+        items = self.store.deleted_since(types)
+        date_el = flt.find(f"{{{self.core}}}deletedDate")
+        if date_el is not None:
+            criterion = self.search_runner.criterion("deletedDate", "date", date_el)
+            try:
+                test = predicate(criterion)
+            except CriterionError as exc:
+                raise RecordError("INVALID_SEARCH_CRITERIA", str(exc)) from None
+            items = [item for item in items if test(item.deleted_at)]
+        return items

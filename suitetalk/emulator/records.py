@@ -1,0 +1,390 @@
+"""Records between the wire and the store: canonical XML bodies, merging, and the search index.
+
+A stored body is the record's own XML with its fields in schema order, NetSuite's namespace prefixes
+(``listRel``, ``platformCore``...) declared once on the root, every ``xsi:type`` rewritten to those
+prefixes, and nothing the emulator itself owns: the internal and external ids and the creation and
+modification dates come from the store and are put in when the record is read. So a body never disagrees
+with the store, and bodies written by one client (whatever prefixes it used) read back the same for all.
+
+Merging follows NetSuite's ``update``: a field sent replaces the stored one; ``nullFieldList`` clears
+fields (or custom fields, by script id); ``customFieldList`` merges by script id; a sublist (``itemList``...)
+is replaced, unless it carries ``replaceAll="false"``, in which case lines with a ``line`` number replace the
+stored line with that number and other lines are added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+
+from lxml import etree
+
+from ..faults import FaultElement
+from ..namespaces import XSI
+from .bundle import FieldKind, QName, RecordTypeInfo, SchemaModel
+from .criteria import FieldValue
+from .soap import SoapError
+from .storage import StoredRecord
+
+XSI_TYPE = f"{{{XSI}}}type"
+CUSTOM_FIELD_PREFIX = "customField:"
+
+_TRUE = frozenset({"true", "1"})
+
+
+class RecordError(Exception):
+    """A per-record failure reported in the record's status, with NetSuite's status detail code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class Field:
+    """A top-level field element of a record, copied as it is."""
+
+    def __init__(self, element: etree._Element) -> None:
+        self.element = element
+        self.name = local_name(element)
+        self.tag = element.tag
+
+    @property
+    def items(self) -> list[etree._Element]:
+        return [c for c in self.element if isinstance(c.tag, str)]
+
+    def elements(self) -> list[etree._Element]:
+        return [self.element]
+
+
+class Composite:
+    """A list field assembled from items of several documents (a merged sublist or custom field list)."""
+
+    def __init__(self, tag: str, items: list[etree._Element]) -> None:
+        self.tag = tag
+        self.name = etree.QName(tag).localname
+        self.items = items
+
+    def elements(self) -> list[etree._Element]:
+        return self.items
+
+
+Child = Field | Composite
+
+
+def local_name(el: etree._Element) -> str:
+    return etree.QName(el).localname
+
+
+def resolve_qname(el: etree._Element, value: str) -> QName:
+    """A ``prefix:local`` value (an ``xsi:type``) resolved against ``el``'s in-scope namespaces."""
+    prefix, _, local = value.strip().rpartition(":")
+    return (el.nsmap.get(prefix or None) or "", local)
+
+
+def parse_datetime(text: str) -> datetime | None:
+    """An ``xsd:dateTime`` as an aware datetime (UTC when it has no offset), or ``None``."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def format_datetime(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class RecordCodec:
+    """Turns request records into stored bodies and index fields, and stored records into response XML."""
+
+    def __init__(self, schema: SchemaModel) -> None:
+        self.schema = schema
+        self.core = schema.core_ns
+        self.prefixes = dict(schema.prefixes)
+        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+    # ------------------------------------------------------------------------------------------ types
+
+    def record_info(self, el: etree._Element) -> RecordTypeInfo:
+        """The record type named by ``el``'s ``xsi:type``; a SOAP fault if the bundle has no such type."""
+        value = el.get(XSI_TYPE)
+        if not value:
+            raise SoapError(
+                FaultElement.UNEXPECTED_ERROR,
+                "USER_ERROR",
+                "A record must name its type with xsi:type (for example listRel:Customer).",
+            )
+        qn = resolve_qname(el, value)
+        info = self.schema.record_types_by_qname.get(qn)
+        if info is None:
+            raise SoapError(
+                FaultElement.UNEXPECTED_ERROR,
+                "USER_ERROR",
+                f"Unknown record type {{{qn[0]}}}{qn[1]}: this endpoint's schema defines no such record.",
+                faultstring=f"org.xml.sax.SAXException: No deserializer for {{{qn[0]}}}{qn[1]}",
+            )
+        return info
+
+    def prefix_for(self, namespace: str, taken: dict[str, str]) -> str:
+        prefix = self.prefixes.get(namespace)
+        if prefix is None or (prefix in taken and taken[prefix] != namespace):
+            prefix = f"ns{len(taken)}"
+        return prefix
+
+    # -------------------------------------------------------------------------------------- building
+
+    def _build(self, info: RecordTypeInfo, children: Iterable[Child]) -> etree._Element:
+        """A canonical record root holding copies of ``children``, sorted in schema order.
+
+        Children are copied, never moved, so each ``xsi:type`` is still resolved against the namespaces in
+        scope where it was written.
+        """
+        ordered = sorted(children, key=lambda c: info.position.get(c.name, len(info.position)))
+        nsmap: dict[str, str] = {"xsi": XSI, "platformCore": self.core}
+        nsmap[self.prefix_for(info.namespace, nsmap)] = info.namespace
+        for child in ordered:
+            for el in child.elements():
+                for node in el.iter():
+                    if not isinstance(node.tag, str):
+                        continue
+                    for ns in (etree.QName(node).namespace, _xsi_type_ns(node)):
+                        if ns and ns not in nsmap.values():
+                            nsmap[self.prefix_for(ns, nsmap)] = ns
+        root = etree.Element(f"{{{self.core}}}record", nsmap=nsmap)
+        root.set(XSI_TYPE, f"{self._prefix_in(nsmap, info.namespace)}:{info.name}")
+        by_ns = {ns: prefix for prefix, ns in nsmap.items()}
+        for child in ordered:
+            if isinstance(child, Composite):
+                wrapper = etree.SubElement(root, child.tag)
+                for item in child.items:
+                    self._copy(item, wrapper, by_ns)
+            else:
+                self._copy(child.element, root, by_ns, top=True)
+        return root
+
+    @staticmethod
+    def _prefix_in(nsmap: Mapping[str, str], namespace: str) -> str:
+        return next(p for p, ns in nsmap.items() if ns == namespace)
+
+    def _copy(
+        self, src: etree._Element, parent: etree._Element, by_ns: Mapping[str, str], *, top: bool = False
+    ) -> None:
+        new = etree.SubElement(parent, src.tag)
+        for key, raw in src.attrib.items():
+            value = str(raw)
+            if key == XSI_TYPE:
+                ns, local = resolve_qname(src, value)
+                value = f"{by_ns[ns]}:{local}" if ns in by_ns else local
+            elif top and key == "replaceAll":
+                continue  # an instruction of the request, not part of the record
+            new.set(key, value)
+        children = [c for c in src if isinstance(c.tag, str)]
+        if children:
+            for child in children:
+                self._copy(child, new, by_ns)
+        else:
+            new.text = src.text
+
+    def canonical(self, info: RecordTypeInfo, src: etree._Element) -> tuple[etree._Element, list[str]]:
+        """The stored form of a request record, and the names in its ``nullFieldList``.
+
+        Unknown elements are refused as NetSuite's deserializer refuses them (a SOAP fault); fields the
+        emulator sets itself (creation and modification dates) are dropped.
+        """
+        owned = {info.created_field, info.modified_field}
+        children: list[Child] = []
+        null_names: list[str] = []
+        for child in src:
+            if not isinstance(child.tag, str):
+                continue
+            name = local_name(child)
+            field = info.by_name.get(name)
+            if field is None or etree.QName(child).namespace != field.namespace:
+                raise SoapError(
+                    FaultElement.UNEXPECTED_ERROR,
+                    "USER_ERROR",
+                    f"Invalid element {child.tag} in record type {info.name}.",
+                    faultstring=f"org.xml.sax.SAXException: Invalid element in {info.name} - {name}",
+                )
+            if field.kind is FieldKind.NULL_FIELDS:
+                null_names.extend((n.text or "").strip() for n in child if isinstance(n.tag, str))
+            elif name not in owned:
+                children.append(Field(child))
+        return self._build(info, children), [n for n in null_names if n]
+
+    def merge(
+        self, info: RecordTypeInfo, stored: etree._Element, incoming: etree._Element, null_names: list[str]
+    ) -> etree._Element:
+        """``stored`` updated by ``incoming`` (both canonical) as NetSuite's ``update`` does."""
+        current: dict[str, Child] = {local_name(c): Field(c) for c in stored}
+        for el in incoming:
+            name = local_name(el)
+            kind = info.by_name[name].kind
+            previous = current.get(name)
+            if previous is not None and kind is FieldKind.CUSTOM_FIELDS:
+                current[name] = _merge_custom_fields(previous, el)
+            elif previous is not None and kind is FieldKind.LIST and el.get("replaceAll") == "false":
+                current[name] = _merge_lines(previous, el)
+            else:
+                current[name] = Field(el)
+        for name in null_names:
+            if name in info.by_name:
+                current.pop(name, None)
+            elif "customFieldList" in current:
+                custom = current["customFieldList"]
+                kept = [cf for cf in custom.items if name not in (cf.get("scriptId"), cf.get("internalId"))]
+                current["customFieldList"] = Composite(custom.tag, kept)
+        return self._build(info, current.values())
+
+    # -------------------------------------------------------------------------------------- storing
+
+    @staticmethod
+    def to_bytes(root: etree._Element) -> bytes:
+        return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
+
+    def from_bytes(self, body: bytes) -> etree._Element:
+        return etree.fromstring(body, self._parser)
+
+    def index(self, info: RecordTypeInfo, root: etree._Element) -> dict[str, FieldValue]:
+        """The flat search index of a canonical record: body fields by name, custom fields by script id."""
+        fields: dict[str, FieldValue] = {}
+        for child in root:
+            name = local_name(child)
+            field = info.by_name.get(name)
+            if field is None:
+                continue
+            if field.kind is FieldKind.CUSTOM_FIELDS:
+                for cf in child:
+                    key = cf.get("scriptId") or cf.get("internalId")
+                    if key:
+                        fields[CUSTOM_FIELD_PREFIX + key] = _custom_value(cf)
+            elif field.kind not in (FieldKind.LIST, FieldKind.COMPLEX, FieldKind.NULL_FIELDS):
+                fields[name] = scalar(field.kind, child)
+        return fields
+
+    # -------------------------------------------------------------------------------------- reading
+
+    def render(
+        self,
+        info: RecordTypeInfo,
+        stored: StoredRecord,
+        tag: str,
+        *,
+        body_fields_only: bool = False,
+    ) -> etree._Element:
+        """The record as a response element named ``tag``, with ids and dates from the store."""
+        root = self.from_bytes(stored.body)
+        root.tag = tag
+        root.set("internalId", stored.internal_id)
+        if stored.external_id is not None:
+            root.set("externalId", stored.external_id)
+        if body_fields_only:
+            for child in list(root):
+                if info.by_name[local_name(child)].kind is FieldKind.LIST:
+                    root.remove(child)
+        for name, moment in (
+            (info.created_field, stored.created),
+            (info.modified_field, stored.last_modified),
+        ):
+            if name is not None:
+                stamp = etree.Element(info.by_name[name].tag)
+                stamp.text = format_datetime(moment)
+                position = info.position[name]
+                index = next(
+                    (i for i, c in enumerate(root) if info.position.get(local_name(c), 0) > position),
+                    len(root),
+                )
+                root.insert(index, stamp)
+        return root
+
+
+def _xsi_type_ns(el: etree._Element) -> str | None:
+    value = el.get(XSI_TYPE)
+    return resolve_qname(el, value)[0] if value else None
+
+
+def scalar(kind: FieldKind, el: etree._Element) -> FieldValue:
+    """The index value of one field element."""
+    if kind is FieldKind.REF:
+        return el.get("internalId") or None
+    if kind in (FieldKind.LIST, FieldKind.COMPLEX, FieldKind.CUSTOM_FIELDS, FieldKind.NULL_FIELDS):
+        return None
+    text = (el.text or "").strip()
+    if kind is FieldKind.BOOLEAN:
+        return text.lower() in _TRUE
+    if kind is FieldKind.LONG:
+        try:
+            return int(text)
+        except ValueError:
+            return None
+    if kind is FieldKind.DOUBLE:
+        try:
+            number = float(text)
+        except ValueError:
+            return None
+        return number if number == number and abs(number) != float("inf") else None
+    if kind is FieldKind.DATE:
+        return parse_datetime(text)
+    return el.text or ""
+
+
+_CUSTOM_KINDS = {
+    "StringCustomFieldRef": FieldKind.STRING,
+    "LongCustomFieldRef": FieldKind.LONG,
+    "DoubleCustomFieldRef": FieldKind.DOUBLE,
+    "BooleanCustomFieldRef": FieldKind.BOOLEAN,
+    "DateCustomFieldRef": FieldKind.DATE,
+}
+
+
+def _custom_value(cf: etree._Element) -> FieldValue:
+    kind_name = resolve_qname(cf, cf.get(XSI_TYPE, ""))[1]
+    values = [v for v in cf if isinstance(v.tag, str) and local_name(v) == "value"]
+    if kind_name == "SelectCustomFieldRef":
+        return values[0].get("internalId") if values else None
+    if kind_name == "MultiSelectCustomFieldRef":
+        return [v.get("internalId", "") for v in values if v.get("internalId")]
+    if not values:
+        return None
+    return scalar(_CUSTOM_KINDS.get(kind_name, FieldKind.STRING), values[0])
+
+
+def _merge_custom_fields(stored: Child, incoming: etree._Element) -> Composite:
+    def key(cf: etree._Element) -> str | None:
+        return cf.get("scriptId") or cf.get("internalId")
+
+    merged: dict[str | None, etree._Element] = {key(cf): cf for cf in stored.items}
+    extra: list[etree._Element] = []
+    for cf in incoming:
+        if not isinstance(cf.tag, str):
+            continue
+        k = key(cf)
+        if k is None:
+            extra.append(cf)
+        else:
+            merged[k] = cf
+    return Composite(incoming.tag, [*merged.values(), *extra])
+
+
+def _merge_lines(stored: Child, incoming: etree._Element) -> Composite:
+    def line_no(el: etree._Element) -> str | None:
+        for child in el:
+            if isinstance(child.tag, str) and local_name(child) == "line":
+                return (child.text or "").strip() or None
+        return None
+
+    lines = list(stored.items)
+    positions = {n: i for i, n in enumerate(map(line_no, lines)) if n is not None}
+    for el in incoming:
+        if not isinstance(el.tag, str):
+            continue
+        number = line_no(el)
+        if number is not None and number in positions:
+            lines[positions[number]] = el
+        else:
+            lines.append(el)
+    return Composite(incoming.tag, lines)

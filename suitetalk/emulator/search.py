@@ -1,0 +1,341 @@
+"""``search`` and ``searchMoreWithId``: search records to criteria, result sets kept for paging.
+
+A search record may be a basic search (``CustomerSearchBasic``), a joined search whose ``basic`` element
+holds one (``CustomerSearch``), or a family search (``TransactionSearchBasic``, ``ItemSearchBasic``) whose
+``type`` criterion picks record types. Each ``Search*Field`` becomes a :class:`Criterion` on the record
+field of the same name (ids, creation and modification dates under NetSuite's several names), custom fields
+by script id. What the emulator cannot evaluate (joins, sublist fields, advanced searches) is answered with
+a failed status that says so, never silently ignored.
+
+Results are the ``(record type, internal id)`` pairs of every match, kept under a search id; each page reads
+its records from the store when asked for, as NetSuite re-runs the search per page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+
+from ..faults import FaultElement
+from .bundle import FieldKind, SchemaModel, SearchBasicInfo, SearchKind
+from .criteria import Criterion, CriterionError
+from .records import (
+    CUSTOM_FIELD_PREFIX,
+    XSI_TYPE,
+    RecordCodec,
+    RecordError,
+    local_name,
+    parse_datetime,
+    resolve_qname,
+)
+from .responses import Detail, Responses
+from .search_sessions import InvalidPage, Page, SearchExpired, SearchSessions
+from .soap import SoapError
+from .storage import RecordStore
+
+DEFAULT_PAGE_SIZE = 1000
+MIN_PAGE_SIZE, MAX_PAGE_SIZE = 5, 1000
+
+#: Search field name -> the store's own field (ids and the dates the store stamps).
+_PSEUDO: Mapping[str, tuple[str, SearchKind | None]] = {
+    "internalId": ("internalId", None),
+    "internalIdNumber": ("internalId", None),
+    "externalId": ("externalId", None),
+    "externalIdString": ("externalId", None),
+    "dateCreated": ("dateCreated", None),
+    "createdDate": ("dateCreated", None),
+    "created": ("dateCreated", None),
+    "lastModifiedDate": ("lastModifiedDate", None),
+    "lastModified": ("lastModifiedDate", None),
+}
+
+_CUSTOM_SEARCH_KINDS: Mapping[str, str] = {
+    "SearchStringCustomField": "string",
+    "SearchLongCustomField": "long",
+    "SearchDoubleCustomField": "double",
+    "SearchBooleanCustomField": "boolean",
+    "SearchDateCustomField": "date",
+    "SearchMultiSelectCustomField": "select",
+    "SearchEnumMultiSelectCustomField": "enum",
+}
+
+_DEFAULT_OPERATORS: Mapping[str, str | None] = {
+    "string": "is",
+    "long": "equalTo",
+    "double": "equalTo",
+    "text_number": "equalTo",
+    "date": "on",
+    "boolean": None,
+    "select": "anyOf",
+    "enum": "anyOf",
+}
+
+_UNINDEXED = (FieldKind.LIST, FieldKind.COMPLEX, FieldKind.NULL_FIELDS, FieldKind.CUSTOM_FIELDS)
+
+
+def _type_matches(value: str, record_type: str) -> bool:
+    """Whether a family ``type`` value (``_salesOrder``, ``_nonInventoryItem``) names ``record_type``."""
+    wanted = value.strip().lstrip("_").lower()
+    actual = record_type.lower()
+    if wanted == actual:
+        return True
+    stem = wanted.removesuffix("item")
+    return bool(stem) and wanted.endswith("item") and actual.startswith(stem) and actual.endswith("item")
+
+
+class SearchRunner:
+    """Runs searches against the store and answers ``searchResult`` elements."""
+
+    def __init__(
+        self,
+        schema: SchemaModel,
+        codec: RecordCodec,
+        store: RecordStore,
+        sessions: SearchSessions,
+        responses: Responses,
+    ) -> None:
+        self.schema = schema
+        self.codec = codec
+        self.store = store
+        self.sessions = sessions
+        self.r = responses
+        self.core = responses.core
+
+    # ---------------------------------------------------------------------------------- entry points
+
+    def search(self, search_record: etree._Element, prefs: Mapping[str, str]) -> etree._Element:
+        try:
+            page_size = self._page_size(prefs)
+            basic, basic_el = self._basic(search_record)
+            types, criteria = self._criteria(basic, basic_el)
+            ids = [
+                f"{record_type}:{internal_id}"
+                for record_type in types
+                for internal_id in self.store.search(record_type, criteria)
+            ]
+            page = self.sessions.create(basic.name, ids, page_size)
+        except RecordError as exc:
+            return self._failure(exc.code, exc.message)
+        return self._result(page, prefs)
+
+    def more(self, search_id: str, page_text: str, prefs: Mapping[str, str]) -> etree._Element:
+        try:
+            page_size = self._page_size(prefs) if prefs.get("pageSize") else None
+            try:
+                page_index = int(page_text)
+            except ValueError:
+                raise RecordError("INVALID_PAGE_INDEX", f"Invalid page index {page_text!r}.") from None
+            page = self.sessions.page(search_id, page_index, page_size=page_size)
+        except RecordError as exc:
+            return self._failure(exc.code, exc.message)
+        except (SearchExpired, InvalidPage) as exc:
+            return self._failure(exc.code, str(exc))
+        return self._result(page, prefs)
+
+    # -------------------------------------------------------------------------------------- helpers
+
+    def _page_size(self, prefs: Mapping[str, str]) -> int:
+        text = prefs.get("pageSize")
+        if not text:
+            return DEFAULT_PAGE_SIZE
+        try:
+            size = int(text)
+        except ValueError:
+            size = 0
+        if not MIN_PAGE_SIZE <= size <= MAX_PAGE_SIZE:
+            raise RecordError(
+                "INVALID_SEARCH_PAGE_SIZE",
+                f"The search page size must be {MIN_PAGE_SIZE} to {MAX_PAGE_SIZE}; got {text}.",
+            )
+        return size
+
+    def _failure(self, code: str, message: str) -> etree._Element:
+        result = etree.Element(f"{{{self.core}}}searchResult")
+        self.r.status(result, [Detail(code, message)])
+        return result
+
+    def _result(self, page: Page, prefs: Mapping[str, str]) -> etree._Element:
+        result = etree.Element(f"{{{self.core}}}searchResult")
+        self.r.status(result)
+        for name, value in (
+            ("totalRecords", page.total_records),
+            ("pageSize", page.page_size),
+            ("totalPages", page.total_pages),
+            ("pageIndex", page.page_index),
+            ("searchId", page.search_id),
+        ):
+            self.r.core_child(result, name, value)
+        records = self.r.core_child(result, "recordList")
+        body_only = prefs.get("bodyFieldsOnly", "true").lower() != "false"
+        by_type: dict[str, list[str]] = {}
+        for key in page.internal_ids:
+            record_type, _, internal_id = key.partition(":")
+            by_type.setdefault(record_type, []).append(internal_id)
+        found = {}
+        for record_type, ids in by_type.items():
+            for stored in self.store.get_many(record_type, ids):
+                found[f"{record_type}:{stored.internal_id}"] = stored
+        tag = f"{{{self.core}}}record"
+        for key in page.internal_ids:
+            hit = found.get(key)
+            if hit is not None:  # else deleted since the search ran
+                info = self.schema.record_types[hit.record_type]
+                records.append(self.codec.render(info, hit, tag, body_fields_only=body_only))
+        return result
+
+    def _basic(self, search_record: etree._Element) -> tuple[SearchBasicInfo, etree._Element | None]:
+        qn = resolve_qname(search_record, search_record.get(XSI_TYPE, ""))
+        basic = self.schema.search_basics.get(qn)
+        if basic is not None:
+            return basic, search_record
+        search = self.schema.searches.get(qn)
+        if search is None:
+            raise SoapError(
+                FaultElement.UNEXPECTED_ERROR,
+                "USER_ERROR",
+                f"Unknown search type {{{qn[0]}}}{qn[1]}: this endpoint's schema defines no such search.",
+            )
+        if search.basic is None:
+            raise RecordError(
+                "INVALID_SEARCH",
+                f"The SuiteTalk emulator does not run advanced searches ({search.name}); "
+                "use the basic search or the search with a basic element.",
+            )
+        basic_el = None
+        for child in search_record:
+            if not isinstance(child.tag, str):
+                continue
+            if local_name(child) != "basic":
+                raise RecordError(
+                    "INVALID_SEARCH",
+                    f"The SuiteTalk emulator does not run search joins ({local_name(child)}); "
+                    "search on the record's own fields in its basic element.",
+                )
+            basic_el = child
+        return self.schema.search_basics[search.basic], basic_el
+
+    def _criteria(
+        self, basic: SearchBasicInfo, basic_el: etree._Element | None
+    ) -> tuple[list[str], list[Criterion]]:
+        types = list(basic.record_types)
+        if not types:
+            raise RecordError("INVALID_SEARCH", f"The SuiteTalk emulator cannot run {basic.name}.")
+        criteria: list[Criterion] = []
+        if basic_el is None:
+            return types, criteria
+        infos = [self.schema.record_types[t] for t in types]
+        for el in basic_el:
+            if not isinstance(el.tag, str):
+                continue
+            name = local_name(el)
+            field = basic.fields.get(name)
+            if field is None:
+                raise SoapError(
+                    FaultElement.UNEXPECTED_ERROR,
+                    "USER_ERROR",
+                    f"Invalid element {el.tag} in search type {basic.name}.",
+                )
+            if field.kind is SearchKind.CUSTOM_FIELDS:
+                criteria.extend(self._custom_criteria(el))
+                continue
+            if name == "type" and len(types) > 1 and field.kind is SearchKind.ENUM:
+                values = [(v.text or "") for v in el if local_name(v) == "searchValue"]
+                keep = el.get("operator", "anyOf") != "noneOf"
+                types = [t for t in types if any(_type_matches(v, t) for v in values) == keep]
+                continue
+            index_name = name
+            if name in _PSEUDO:
+                index_name = _PSEUDO[name][0]
+            elif not any(name in i.by_name and i.by_name[name].kind not in _UNINDEXED for i in infos):
+                raise RecordError(
+                    "INVALID_SEARCH_FIELD_NAME",
+                    f"The SuiteTalk emulator cannot search {basic.name} on '{name}': it searches the "
+                    "record's own body fields, ids, dates and custom fields only.",
+                )
+            kind = self._kind(field.kind, name)
+            criteria.append(self.criterion(index_name, kind, el, external=name == "externalId"))
+        return types, criteria
+
+    @staticmethod
+    def _kind(kind: SearchKind, name: str) -> str:
+        if kind is SearchKind.REF:
+            return "select"
+        if kind is SearchKind.OTHER or kind is SearchKind.CUSTOM_FIELDS:
+            raise RecordError(
+                "INVALID_SEARCH_FIELD_OBJ", f"The search field '{name}' has an unsupported type."
+            )
+        return str(kind.value)
+
+    def _custom_criteria(self, el: etree._Element) -> list[Criterion]:
+        result = []
+        for cf in el:
+            if not isinstance(cf.tag, str):
+                continue
+            kind = _CUSTOM_SEARCH_KINDS.get(resolve_qname(cf, cf.get(XSI_TYPE, ""))[1])
+            key = cf.get("scriptId") or cf.get("internalId")
+            if kind is None or not key:
+                raise RecordError(
+                    "INVALID_SEARCH_FIELD_OBJ",
+                    "A custom field criterion needs a scriptId and a Search...CustomField type.",
+                )
+            result.append(self.criterion(CUSTOM_FIELD_PREFIX + key, kind, cf))
+        return result
+
+    def criterion(self, field: str, kind: str, el: etree._Element, *, external: bool = False) -> Criterion:
+        """The criterion a ``Search*Field`` element expresses; ``RecordError`` if NetSuite would refuse it."""
+        operator = el.get("operator") or _DEFAULT_OPERATORS[kind]
+        if kind == "select" and el.get("internalId") is not None and not len(el):
+            values: tuple[Any, ...] = (el.get("internalId"),)  # a plain RecordRef criterion (recType)
+        else:
+            values = self._values(kind, operator, el, external)
+        try:
+            return Criterion(field, kind, operator, values)  # type: ignore[arg-type]
+        except CriterionError as exc:
+            code = (
+                "INVALID_SEARCH_OPERATOR"
+                if "operator" in str(exc) and "expected one of" in str(exc)
+                else "INVALID_SEARCH_VALUE"
+            )
+            raise RecordError(code, str(exc)) from None
+
+    def _values(self, kind: str, operator: str | None, el: etree._Element, external: bool) -> tuple[Any, ...]:
+        first = [c for c in el if isinstance(c.tag, str) and local_name(c) == "searchValue"]
+        second = [c for c in el if isinstance(c.tag, str) and local_name(c) == "searchValue2"]
+        if kind == "boolean":
+            text = (first[0].text or "").strip().lower() if first else "true"
+            return (text in ("true", "1"),)
+        if kind in ("select", "enum"):
+            if kind == "select":
+                attr = "externalId" if external else "internalId"
+                return tuple(v.get(attr) or "" for v in first)
+            return tuple((v.text or "").strip() for v in first)
+        if operator in ("empty", "notEmpty"):
+            return ()
+        if kind == "date":
+            predefined = [
+                c for c in el if isinstance(c.tag, str) and local_name(c) == "predefinedSearchValue"
+            ]
+            if predefined:
+                return ((predefined[0].text or "").strip(),)
+            return tuple(self._date(v) for v in (*first, *second))
+        texts = [(v.text or "").strip() for v in (*first, *second)]
+        if kind == "string":
+            return tuple((v.text or "") for v in first) or ("",)
+        try:
+            if kind == "long":
+                return tuple(int(t) for t in texts)
+            if kind == "double":
+                return tuple(float(t) for t in texts)
+        except ValueError:
+            raise RecordError("INVALID_SEARCH_VALUE", f"Not a number: {', '.join(texts)}.") from None
+        return tuple(texts)
+
+    @staticmethod
+    def _date(el: etree._Element) -> datetime:
+        moment = parse_datetime(el.text or "")
+        if moment is None:
+            raise RecordError("INVALID_SEARCH_VALUE", f"Not a date and time: {el.text!r}.")
+        return moment

@@ -1,0 +1,324 @@
+"""The :class:`Emulator`: a real, threaded HTTP server on loopback running the emulator app.
+
+The server is werkzeug's ``ThreadedWSGIServer`` (``make_server(threaded=True)``): one thread per
+connection, so requests really run at the same time and the concurrency limit means what it means on
+NetSuite. It closes every connection after its response (no keep-alive), which also makes each request a
+clean unit for injected drops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from ..config import Account, Credentials
+from ..endpoints import service_path, wsdl_path
+from .app import EmulatorApp, Stats
+from .bundle import Bundle
+from .operations import Operations
+from .search_sessions import SearchSessions
+from .settings import EmulatorSettings
+from .storage import RecordStore
+
+logger = logging.getLogger("suitetalk.emulator")
+
+_RUNTIME_FIELDS = frozenset(name for name, info in EmulatorSettings.model_fields.items() if not info.frozen)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """Request logging goes to the ``suitetalk.emulator`` logger at DEBUG, not to stderr."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        logger.debug('emulator: "%s" %s %s', self.requestline, code, size)
+
+    def log_error(self, format: str, *args: Any) -> None:
+        logger.debug("emulator: " + format, *args)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("emulator: " + format, *args)
+
+
+def _compact_bundle(version: str, dest: Path) -> Path:
+    from .schema import generate_bundle
+
+    generate_bundle(version, dest)
+    return dest
+
+
+class Emulator:
+    """An offline SuiteTalk server on ``127.0.0.1``; use it as a context manager.
+
+    >>> with Emulator() as emulator:                      # doctest: +SKIP
+    ...     emulator.service_url, emulator.credentials
+
+    ``settings`` (or keyword arguments naming its fields) say what to serve and how to behave; behaviour
+    can be changed while running with :meth:`configure`. ``port=0`` picks a free port.
+    """
+
+    def __init__(
+        self,
+        settings: EmulatorSettings | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        **overrides: Any,
+    ) -> None:
+        if settings is None:
+            settings = EmulatorSettings(**overrides)
+        elif overrides:
+            settings = EmulatorSettings(**{**_explicit(settings), **overrides})
+        self._settings = settings
+        self._host = host
+        self._port = port
+        self._lock = threading.Lock()
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tempdir: tempfile.TemporaryDirectory[str] | None = None
+        self._store: RecordStore | None = None
+        self._app: EmulatorApp | None = None
+        self._sessions: SearchSessions | None = None
+        self._bundle: Bundle | None = None
+
+    def __repr__(self) -> str:
+        state = self.base_url if self._server is not None else "stopped"
+        return f"Emulator(account={self.account.passport_id!r}, version={self.version!r}, {state})"
+
+    # ------------------------------------------------------------------------------------ lifecycle
+
+    def start(self) -> Emulator:
+        """Load the schema, open the store and start serving; returns ``self``."""
+        with self._lock:
+            if self._server is not None:
+                return self
+            s = self._settings
+            try:
+                if s.schema_dir is not None:
+                    folder = Path(s.schema_dir)
+                else:
+                    self._tempdir = tempfile.TemporaryDirectory(prefix="suitetalk-emulator-")
+                    folder = _compact_bundle(s.version, Path(self._tempdir.name))
+                bundle = Bundle(folder)
+                if bundle.version != s.version:
+                    # A bundle folder decides the version it serves.
+                    self._settings = s = EmulatorSettings(**{**_explicit(s), "version": bundle.version})
+                self._bundle = bundle
+                self._store = RecordStore(s.database)
+                self._sessions = SearchSessions(ttl=s.search_ttl, account=s.account.passport_id)
+                operations = Operations(
+                    bundle,
+                    self._store,
+                    self._sessions,
+                    lambda: self._settings,
+                    lambda: self.base_url,
+                    _validated_types(),
+                )
+                self._app = EmulatorApp(bundle, operations, lambda: self._settings, sleep=time.sleep)
+                self._server = make_server(
+                    self._host, self._port, self._app, threaded=True, request_handler=_QuietHandler
+                )
+            except BaseException:
+                self._cleanup()
+                raise
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name=f"suitetalk-emulator-{self.port}", daemon=True
+            )
+            self._thread.start()
+            logger.info("emulator: serving %s at %s", bundle.version, self.service_url)
+            return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving, let requests in flight finish (up to ``timeout`` seconds), close the store."""
+        with self._lock:
+            server, thread, app = self._server, self._thread, self._app
+            if server is None:
+                return
+            if app is not None:
+                app.released.set()
+            server.shutdown()
+            if thread is not None:
+                thread.join(timeout)
+            server.server_close()
+            if app is not None:
+                app.gate.wait_for(lambda g: g.in_flight == 0, timeout)
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._store is not None:
+            self._store.close()
+        if self._tempdir is not None:
+            self._tempdir.cleanup()
+        self._server = self._thread = self._app = self._store = self._sessions = None
+        self._tempdir = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # ------------------------------------------------------------------------------------ addresses
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return int(self._server.server_port)
+
+    @property
+    def base_url(self) -> str:
+        """The endpoint override a client uses, e.g. ``http://127.0.0.1:50123``."""
+        return f"http://{self._host}:{self.port}"
+
+    @property
+    def service_url(self) -> str:
+        return self.base_url + service_path(self.version)
+
+    @property
+    def wsdl_url(self) -> str:
+        return self.base_url + wsdl_path(self.version)
+
+    @property
+    def version(self) -> str:
+        return self._bundle.version if self._bundle is not None else self._settings.version
+
+    @property
+    def account(self) -> Account:
+        return self._settings.account
+
+    @property
+    def credentials(self) -> Credentials:
+        """The credential set the emulator accepts (its own test credentials)."""
+        return self._settings.accepted_credentials
+
+    @property
+    def bundle(self) -> Bundle:
+        if self._bundle is None:
+            raise RuntimeError("the emulator is not running")
+        return self._bundle
+
+    @property
+    def store(self) -> RecordStore:
+        """The record store, for tests that seed or inspect data directly."""
+        if self._store is None:
+            raise RuntimeError("the emulator is not running")
+        return self._store
+
+    # ------------------------------------------------------------------------------------ behaviour
+
+    @property
+    def settings(self) -> EmulatorSettings:
+        return self._settings
+
+    def configure(self, **changes: Any) -> None:
+        """Change behaviour while running: ``concurrency_limit``, ``latency``, fault rates, ``seed``...
+
+        Identity and storage settings (version, schema, database, account, credentials) cannot change.
+        A new ``seed`` restarts the sequence of injection decisions.
+        """
+        fixed = set(changes) - _RUNTIME_FIELDS
+        if fixed:
+            raise ValueError(f"cannot change {', '.join(sorted(fixed))} while the emulator exists")
+        updated = self._settings.model_copy()
+        for name, value in changes.items():
+            setattr(updated, name, value)  # validated on assignment
+        self._settings = updated
+        if "seed" in changes and self._app is not None:
+            self._app.injector.reseed(updated.seed)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _RUNTIME_FIELDS:
+            self.configure(**{name: value})
+        else:
+            super().__setattr__(name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for names not found normally: runtime settings read as attributes.
+        if name in _RUNTIME_FIELDS:
+            return getattr(self._settings, name)
+        raise AttributeError(name)
+
+    # ------------------------------------------------------------------------------------ for tests
+
+    @property
+    def stats(self) -> Stats:
+        """A snapshot of the counters (requests, rejections, injected faults...)."""
+        return self._require_app().stats.copy()
+
+    @property
+    def in_flight(self) -> int:
+        return self._require_app().gate.in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests seen executing at once since start or :meth:`reset_stats`."""
+        return self._require_app().gate.max_in_flight
+
+    def reset_stats(self) -> None:
+        app = self._require_app()
+        with app._stats_lock:
+            app.stats = Stats()
+        app.gate.reset_counters()
+
+    def wait_for(self, predicate: Callable[[Emulator], bool], timeout: float = 10.0) -> bool:
+        """Wait until ``predicate(self)`` holds; re-checked whenever a request enters or leaves."""
+        deadline = time.monotonic() + timeout
+        gate = self._require_app().gate
+        while not predicate(self):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            gate.wait_for(lambda _: predicate(self), min(remaining, 0.05))
+        return True
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep admitted requests waiting (in flight) until the ``with`` block ends.
+
+        Lets a test put exactly as many requests in flight as it wants before any finishes, with no
+        timing assumptions.
+        """
+        app = self._require_app()
+        app.released.clear()
+        try:
+            yield
+        finally:
+            app.released.set()
+
+    def expire_searches(self) -> None:
+        """Make every search id expire now, as 15 minutes would."""
+        if self._sessions is None:
+            raise RuntimeError("the emulator is not running")
+        self._sessions.expire_all()
+
+    def _require_app(self) -> EmulatorApp:
+        if self._app is None:
+            raise RuntimeError("the emulator is not running")
+        return self._app
+
+
+def _explicit(settings: EmulatorSettings) -> dict[str, Any]:
+    """The settings given explicitly, plus the credentials (so generated ones are kept)."""
+    values = {name: getattr(settings, name) for name in settings.model_fields_set}
+    values["credentials"] = settings.credentials
+    return values
+
+
+def _validated_types() -> tuple[str, ...]:
+    from .schema import COVERED_RECORD_TYPES
+
+    return tuple(COVERED_RECORD_TYPES)

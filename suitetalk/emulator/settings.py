@@ -1,0 +1,111 @@
+"""The emulator's settings: what it serves, whom it lets in, and how it misbehaves on purpose.
+
+Identity and storage (version, schema, database, account, credentials) are fixed when the emulator is
+created; everything about behaviour (time window, concurrency limit, latency, fault rates, seed, size limit)
+may be changed while it runs, through ``Emulator.configure(...)``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ..config import DEFAULT_VERSION, Account, Credentials
+from ..namespaces import check_version
+
+DEFAULT_ACCOUNT = "1234567"
+#: NetSuite refuses requests over 100 MB.
+NETSUITE_MAX_REQUEST_BYTES = 100 * 1024 * 1024
+
+
+def generate_credentials(account: Account | str) -> Credentials:
+    """Fresh TBA credentials for ``account`` from ``secrets``: 64 hex characters each, like NetSuite's."""
+    return Credentials(
+        account=Account.parse(account),
+        consumer_key=secrets.token_hex(32),
+        consumer_secret=secrets.token_hex(32),
+        token_id=secrets.token_hex(32),
+        token_secret=secrets.token_hex(32),
+    )
+
+
+class EmulatorSettings(BaseModel):
+    """Everything the emulator can be told. Secrets live in ``credentials`` (``SecretStr``), not in ``repr``.
+
+    ``credentials`` left out means a new random set for ``account``, made once per settings object; given,
+    they decide the account.
+    """
+
+    model_config = ConfigDict(validate_assignment=True, extra="forbid", arbitrary_types_allowed=True)
+
+    # Fixed for the life of an emulator ------------------------------------------------------------------
+    version: str = Field(default=DEFAULT_VERSION, frozen=True)
+    """Endpoint version served (``YYYY_N``); with ``schema_dir`` it is read from the bundle instead."""
+    schema_dir: Path | None = Field(default=None, frozen=True)
+    """A NetSuite-shaped WSDL bundle folder (``netsuite.wsdl`` + ``xsd/``); ``None``: the project's compact
+    schema generated for ``version`` into a temporary folder."""
+    database: Path | None = Field(default=None, frozen=True)
+    """SQLite file that keeps records across restarts; ``None``: in memory, gone when the emulator stops."""
+    account: Account = Field(default=Account.parse(DEFAULT_ACCOUNT), frozen=True)
+    credentials: Credentials | None = Field(default=None, frozen=True)
+
+    # Changeable while running ---------------------------------------------------------------------------
+    timestamp_window: float = Field(default=300.0, gt=0)
+    """Seconds a passport timestamp may differ from the emulator's clock (NetSuite: ±5 minutes)."""
+    concurrency_limit: int = Field(default=5, ge=0)
+    """Requests in flight at once before ``WS_REQUEST_BLOCKED``; 0 means unlimited."""
+    latency: float = Field(default=0.0, ge=0)
+    """Seconds added to every admitted request, while it counts as in flight."""
+    latency_jitter: float = Field(default=0.0, ge=0)
+    """Up to this many seconds more, drawn uniformly per request from the seeded generator."""
+    concurrency_fault_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of admitted requests answered with a concurrency fault anyway (not executed)."""
+    drop_connection_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests whose connection is closed before anything is processed."""
+    lose_response_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests executed and committed whose response is then lost (connection closed)."""
+    seed: int | None = None
+    """Seed of the fault-injection generator: the same seed gives the same sequence of decisions."""
+    max_body_bytes: int = Field(default=NETSUITE_MAX_REQUEST_BYTES, gt=0)
+    """Larger request bodies get ``exceededRequestSizeFault`` without being read."""
+    search_ttl: float = Field(default=900.0, gt=0)
+    """Seconds a search id stays valid for ``searchMoreWithId`` (NetSuite: 15 minutes)."""
+    validate_references: bool = True
+    """Check that record references to stored record types point to existing records (INVALID_KEY_OR_REF)."""
+
+    @field_validator("version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        return check_version(value)
+
+    @field_validator("account", mode="before")
+    @classmethod
+    def _account(cls, value: Any) -> Any:
+        return Account.parse(value) if isinstance(value, str) else value
+
+    @field_validator("schema_dir", "database", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Any:
+        return Path(value) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> EmulatorSettings:
+        # Runs again on every assignment (validate_assignment): only fill in what is missing, once.
+        if self.credentials is None:
+            object.__setattr__(self, "credentials", generate_credentials(self.account))
+        elif self.credentials.account != self.account:
+            if "account" in self.model_fields_set:
+                raise ValueError(
+                    f"account {self.account} differs from the credentials' account {self.credentials.account}"
+                )
+            object.__setattr__(self, "account", self.credentials.account)
+        return self
+
+    @property
+    def accepted_credentials(self) -> Credentials:
+        """The credential set the emulator accepts (always present after validation)."""
+        assert self.credentials is not None
+        return self.credentials
