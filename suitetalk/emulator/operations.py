@@ -28,7 +28,7 @@ from .soap import SoapError, SoapRequest, response_element
 from .storage import UNCHANGED, RecordStore, StoredRecord, StoreError
 
 if TYPE_CHECKING:
-    from .storage import _Unchanged
+    from .storage import Unchanged
 
 T = TypeVar("T")
 Revision = tuple[bytes, dict[str, FieldValue]]
@@ -249,7 +249,7 @@ class Operations:
         self._check_references(parsed.root)
         if parsed.internal_id is not None:
             # Both ids given: the record is named by its internal id and gets the external id sent.
-            new_external_id: str | _Unchanged | None = (
+            new_external_id: str | Unchanged | None = (
                 parsed.external_id if parsed.external_id is not None else UNCHANGED
             )
             stored = self.store.update(

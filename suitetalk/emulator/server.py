@@ -128,8 +128,12 @@ class Emulator:
             except BaseException:
                 self._cleanup()
                 raise
+            # A short poll interval makes stop() quick (shutdown waits for the next poll).
             self._thread = threading.Thread(
-                target=self._server.serve_forever, name=f"suitetalk-emulator-{self.port}", daemon=True
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"suitetalk-emulator-{self.port}",
+                daemon=True,
             )
             self._thread.start()
             logger.info("emulator: serving %s at %s", bundle.version, self.service_url)
@@ -257,7 +261,10 @@ class Emulator:
     @property
     def stats(self) -> Stats:
         """A snapshot of the counters (requests, rejections, injected faults...)."""
-        return self._require_app().stats.copy()
+        app = self._require_app()
+        snapshot = app.stats.copy()
+        snapshot.rejected = app.gate.rejected
+        return snapshot
 
     @property
     def in_flight(self) -> int:
