@@ -151,6 +151,16 @@ class RecordTypeInfo:
     def has(self, *names: str) -> bool:
         return all(n in self.by_name for n in names)
 
+    @cached_property
+    def tag_position(self) -> Mapping[str, int]:
+        """Schema position by qualified tag (``{ns}local``), for ordering elements without parsing names."""
+        return {f.tag: i for i, f in enumerate(self.fields)}
+
+    @cached_property
+    def list_tags(self) -> frozenset[str]:
+        """Qualified tags of the sublists (left out of search results with ``bodyFieldsOnly``)."""
+        return frozenset(f.tag for f in self.fields if f.kind is FieldKind.LIST)
+
 
 @dataclass(frozen=True)
 class SearchFieldInfo:

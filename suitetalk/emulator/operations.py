@@ -413,7 +413,7 @@ class Operations:
     def search(self, request: SoapRequest) -> etree._Element:
         response = response_element(self.version, "searchResponse")
         record = self._one(request.body, "searchRecord")
-        response.append(self.search_runner.search(record, self._search_preferences(request)))
+        self.search_runner.search(response, record, self._search_preferences(request))
         return response
 
     def search_more_with_id(self, request: SoapRequest) -> etree._Element:
@@ -421,7 +421,7 @@ class Operations:
         search_id = (self._one(request.body, "searchId").text or "").strip()
         page_text = (self._one(request.body, "pageIndex").text or "").strip()
         prefs = self._search_preferences(request)
-        response.append(self.search_runner.more(search_id, page_text, prefs))
+        self.search_runner.more(response, search_id, page_text, prefs)
         return response
 
     def _search_preferences(self, request: SoapRequest) -> dict[str, str]:

@@ -14,6 +14,7 @@ stored line with that number and other lines are added.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
@@ -282,23 +283,24 @@ class RecordCodec:
         root.set("internalId", stored.internal_id)
         if stored.external_id is not None:
             root.set("externalId", stored.external_id)
-        if body_fields_only:
-            for child in list(root):
-                if info.by_name[local_name(child)].kind is FieldKind.LIST:
-                    root.remove(child)
+        if body_fields_only and info.list_tags:
+            for child in [c for c in root if c.tag in info.list_tags]:
+                root.remove(child)
+        positions = info.tag_position
+        order: list[int] | None = None
         for name, moment in (
             (info.created_field, stored.created),
             (info.modified_field, stored.last_modified),
         ):
             if name is not None:
-                stamp = etree.Element(info.by_name[name].tag)
+                field_tag = info.by_name[name].tag
+                if order is None:
+                    order = [positions.get(c.tag, 0) for c in root]
+                index = bisect.bisect_right(order, positions[field_tag])
+                stamp = etree.Element(field_tag)
                 stamp.text = format_datetime(moment)
-                position = info.position[name]
-                index = next(
-                    (i for i, c in enumerate(root) if info.position.get(local_name(c), 0) > position),
-                    len(root),
-                )
                 root.insert(index, stamp)
+                order.insert(index, positions[field_tag])
         return root
 
 

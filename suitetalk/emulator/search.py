@@ -106,7 +106,10 @@ class SearchRunner:
 
     # ---------------------------------------------------------------------------------- entry points
 
-    def search(self, search_record: etree._Element, prefs: Mapping[str, str]) -> etree._Element:
+    def search(
+        self, parent: etree._Element, search_record: etree._Element, prefs: Mapping[str, str]
+    ) -> etree._Element:
+        """Run a search and write its ``searchResult`` (page 1) into ``parent``."""
         try:
             page_size = self._page_size(prefs)
             basic, basic_el = self._basic(search_record)
@@ -118,10 +121,13 @@ class SearchRunner:
             ]
             page = self.sessions.create(basic.name, ids, page_size)
         except RecordError as exc:
-            return self._failure(exc.code, exc.message)
-        return self._result(page, prefs)
+            return self._failure(parent, exc.code, exc.message)
+        return self._result(parent, page, prefs)
 
-    def more(self, search_id: str, page_text: str, prefs: Mapping[str, str]) -> etree._Element:
+    def more(
+        self, parent: etree._Element, search_id: str, page_text: str, prefs: Mapping[str, str]
+    ) -> etree._Element:
+        """Write page ``page_text`` of a kept search into ``parent`` as a ``searchResult``."""
         try:
             page_size = self._page_size(prefs) if prefs.get("pageSize") else None
             try:
@@ -130,10 +136,10 @@ class SearchRunner:
                 raise RecordError("INVALID_PAGE_INDEX", f"Invalid page index {page_text!r}.") from None
             page = self.sessions.page(search_id, page_index, page_size=page_size)
         except RecordError as exc:
-            return self._failure(exc.code, exc.message)
+            return self._failure(parent, exc.code, exc.message)
         except (SearchExpired, InvalidPage) as exc:
-            return self._failure(exc.code, str(exc))
-        return self._result(page, prefs)
+            return self._failure(parent, exc.code, str(exc))
+        return self._result(parent, page, prefs)
 
     # -------------------------------------------------------------------------------------- helpers
 
@@ -152,13 +158,14 @@ class SearchRunner:
             )
         return size
 
-    def _failure(self, code: str, message: str) -> etree._Element:
-        result = etree.Element(f"{{{self.core}}}searchResult")
+    def _failure(self, parent: etree._Element, code: str, message: str) -> etree._Element:
+        result = etree.SubElement(parent, f"{{{self.core}}}searchResult")
         self.r.status(result, [Detail(code, message)])
         return result
 
-    def _result(self, page: Page, prefs: Mapping[str, str]) -> etree._Element:
-        result = etree.Element(f"{{{self.core}}}searchResult")
+    def _result(self, parent: etree._Element, page: Page, prefs: Mapping[str, str]) -> etree._Element:
+        # Built in place: moving a page of records into the response afterwards would cost a copy.
+        result = etree.SubElement(parent, f"{{{self.core}}}searchResult")
         self.r.status(result)
         for name, value in (
             ("totalRecords", page.total_records),
