@@ -72,10 +72,10 @@ class Session:
     def ref(self, record_type: str, internal_id: str | None = None, external_id: str | None = None) -> Any:
         return self.core_type("RecordRef")(internalId=internal_id, externalId=external_id, type=record_type)
 
-    def search_basic(self, name: str, **criteria: Any) -> Any:
+    def search_basic(self, type_name: str, /, **criteria: Any) -> Any:
         """A basic search object, e.g. ``search_basic("CustomerSearchBasic", entityId=...)``."""
         ns = self.core.replace("urn:core_", "urn:common_")
-        return self.client.get_type(f"{{{ns}}}{name}")(**criteria)
+        return self.client.get_type(f"{{{ns}}}{type_name}")(**criteria)
 
     def string_field(self, value: str, operator: str = "is") -> Any:
         return self.core_type("SearchStringField")(searchValue=value, operator=operator)

@@ -385,3 +385,136 @@ def test_an_operation_the_emulator_does_not_implement_is_a_clear_fault(s: Sessio
     assert "getAll" in message
     # ... and the emulator keeps serving.
     assert s.call("getServerTime").body.getServerTimeResult.status.isSuccess
+
+
+# ----------------------------------------------------------------------------- custom fields, sublists
+
+
+def custom_fields(s: Session, **values: Any) -> Any:
+    refs = []
+    for script_id, value in values.items():
+        kind = {bool: "BooleanCustomFieldRef", int: "LongCustomFieldRef", str: "StringCustomFieldRef"}[
+            type(value)
+        ]
+        refs.append(s.core_type(kind)(scriptId=script_id, value=value))
+    return s.core_type("CustomFieldList")(customField=refs)
+
+
+def custom_values(record: Any) -> dict[str, Any]:
+    return {cf.scriptId: cf.value for cf in record.customFieldList.customField}
+
+
+def test_custom_fields_merge_by_script_id_and_can_be_searched(s: Session) -> None:
+    tier = f"tier-{uid()}"
+    ref = add_customer(s, customFieldList=custom_fields(s, custentity_tier=tier, custentity_vip=True))
+    change = s.record(
+        "customer",
+        internalId=ref.internalId,
+        customFieldList=custom_fields(s, custentity_score=42),
+        nullFieldList=s.core_type("NullField")(name=["custentity_vip"]),
+    )
+    assert s.call("update", record=change).body.writeResponse.status.isSuccess
+    record = s.call("get", baseRef=s.ref("customer", ref.internalId)).body.readResponse.record
+    assert custom_values(record) == {"custentity_tier": tier, "custentity_score": 42}
+
+    criterion = s.core_type("SearchStringCustomField")(
+        scriptId="custentity_tier", operator="is", searchValue=tier
+    )
+    basic = s.search_basic(
+        "CustomerSearchBasic", customFieldList=s.core_type("SearchCustomFieldList")(customField=[criterion])
+    )
+    result = s.call("search", searchRecord=basic).body.searchResult
+    assert [r.internalId for r in result.recordList.record] == [ref.internalId]
+
+
+def sales_order_lines(s: Session, *lines: tuple[str, int | None]) -> Any:
+    list_type = s.emulator.bundle.schema.record_types["salesOrder"].by_name["itemList"].type
+    item_list = s.client.get_type(f"{{{list_type[0]}}}{list_type[1]}")
+    line = s.client.get_type(f"{{{list_type[0]}}}SalesOrderItem")
+    return item_list(item=[line(description=d, line=n, quantity=1.0) for d, n in lines])
+
+
+def test_sublists_are_replaced_or_merged_by_line_and_left_out_of_body_field_searches(s: Session) -> None:
+    customer = add_customer(s)
+    memo = uid()
+    order = s.record(
+        "salesOrder",
+        entity=s.ref("customer", customer.internalId),
+        memo=memo,
+        itemList=sales_order_lines(s, ("first", 1), ("second", 2)),
+    )
+    ref = s.call("add", record=order).body.writeResponse.baseRef
+
+    def lines() -> list[str]:
+        record = s.call("get", baseRef=s.ref("salesOrder", ref.internalId)).body.readResponse.record
+        return [item.description for item in record.itemList.item]
+
+    merge = sales_order_lines(s, ("second, changed", 2), ("third", None))
+    merge.replaceAll = False
+    s.call("update", record=s.record("salesOrder", internalId=ref.internalId, itemList=merge))
+    assert lines() == ["first", "second, changed", "third"]
+    s.call(
+        "update",
+        record=s.record("salesOrder", internalId=ref.internalId, itemList=sales_order_lines(s, ("only", 1))),
+    )
+    assert lines() == ["only"]
+
+    prefs = s.client.get_element(f"{{{s.msgs}}}searchPreferences")
+    basic = s.search_basic("TransactionSearchBasic", memo=s.string_field(memo))
+    body_only = s.call("search", searchRecord=basic).body.searchResult.recordList.record[0]
+    assert body_only.itemList is None
+    assert body_only.memo == memo
+    full = s.call("search", searchRecord=basic, _headers={"searchPreferences": prefs(bodyFieldsOnly=False)})
+    assert [i.description for i in full.body.searchResult.recordList.record[0].itemList.item] == ["only"]
+
+
+def test_update_with_both_ids_changes_the_external_id(s: Session) -> None:
+    ref = add_customer(s, externalId=f"old-{uid()}")
+    new_external_id = f"new-{uid()}"
+    outcome = s.call(
+        "update", record=s.record("customer", internalId=ref.internalId, externalId=new_external_id)
+    ).body.writeResponse
+    assert outcome.baseRef.externalId == new_external_id
+    record = s.call("get", baseRef=s.ref("customer", external_id=new_external_id)).body.readResponse.record
+    assert record.internalId == ref.internalId
+    old = s.call("get", baseRef=s.ref("customer", external_id=ref.externalId)).body.readResponse
+    assert status_codes(old.status) == ["RCRD_DSNT_EXIST"]
+
+
+def test_custom_records_are_named_by_custom_record_refs(s: Session) -> None:
+    type_id = "17"
+    name = f"Widget {uid()}"
+    record = s.record("customRecord", name=name, recType=s.core_type("RecordRef")(internalId=type_id))
+    ref = s.call("add", record=record).body.writeResponse.baseRef
+    assert ref.typeId == type_id
+    custom_ref = s.core_type("CustomRecordRef")(internalId=ref.internalId, typeId=type_id)
+    got = s.call("get", baseRef=custom_ref).body.readResponse.record
+    assert (got.name, got.recType.internalId) == (name, type_id)
+    assert got.created is not None
+    basic = s.search_basic(
+        "CustomRecordSearchBasic",
+        recType=s.core_type("RecordRef")(internalId=type_id),
+        name=s.string_field(name),
+    )
+    result = s.call("search", searchRecord=basic).body.searchResult
+    assert [r.internalId for r in result.recordList.record] == [ref.internalId]
+
+
+def test_item_search_selects_item_types(s: Session) -> None:
+    code = f"SKU-{uid()}"
+    for record_type in ("inventoryItem", "nonInventorySaleItem"):
+        s.call("add", record=s.record(record_type, itemId=f"{code}-{record_type}"))
+    enum = s.core_type("SearchEnumMultiSelectField")
+
+    def found(*types: str) -> list[str]:
+        criteria: dict[str, Any] = {"itemId": s.string_field(code, "startsWith")}
+        if types:
+            criteria["type"] = enum(operator="anyOf", searchValue=list(types))
+        result = s.call(
+            "search", searchRecord=s.search_basic("ItemSearchBasic", **criteria)
+        ).body.searchResult
+        return sorted(r.itemId for r in result.recordList.record)
+
+    assert found() == [f"{code}-inventoryItem", f"{code}-nonInventorySaleItem"]
+    assert found("_inventoryItem") == [f"{code}-inventoryItem"]
+    assert found("_nonInventoryItem") == [f"{code}-nonInventorySaleItem"]

@@ -19,7 +19,7 @@ from lxml import etree
 from ..faults import FaultElement
 from .bundle import Bundle, RecordTypeInfo
 from .criteria import CriterionError, FieldValue, predicate
-from .records import XSI_TYPE, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
+from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
 from .responses import Detail, Ref, Responses
 from .search import SearchRunner
 from .search_sessions import SearchSessions
@@ -47,8 +47,7 @@ class Parsed:
     """A request record read against the schema, not yet written."""
 
     info: RecordTypeInfo
-    root: etree._Element
-    nulls: list[str]
+    incoming: Incoming
     internal_id: str | None
     external_id: str | None
 
@@ -206,10 +205,8 @@ class Operations:
     def _parse_record(self, record: etree._Element) -> Parsed:
         """Schema-level reading of a request record; anything NetSuite's deserializer refuses is a fault."""
         info = self.codec.record_info(record)
-        root, null_names = self.codec.canonical(info, record)
-        return Parsed(
-            info, root, null_names, record.get("internalId") or None, record.get("externalId") or None
-        )
+        incoming = self.codec.canonical(info, record)
+        return Parsed(info, incoming, record.get("internalId") or None, record.get("externalId") or None)
 
     def _parse_ref(self, ref: etree._Element) -> Target:
         return self._target(ref)
@@ -225,18 +222,16 @@ class Operations:
 
     def _merger(self, parsed: Parsed) -> Callable[[StoredRecord], Revision]:
         def merge(current: StoredRecord) -> Revision:
-            merged = self.codec.merge(
-                parsed.info, self.codec.from_bytes(current.body), parsed.root, parsed.nulls
-            )
+            merged = self.codec.merge(parsed.info, self.codec.from_bytes(current.body), parsed.incoming)
             return self._revision(parsed.info, merged)
 
         return merge
 
     def _add_one(self, parsed: Parsed) -> Ref:
-        self._check_references(parsed.root)
+        self._check_references(parsed.incoming.root)
         stored = self.store.add(
             parsed.info.record_type,
-            *self._revision(parsed.info, parsed.root),
+            *self._revision(parsed.info, parsed.incoming.root),
             external_id=parsed.external_id,
         )
         return self._ref(parsed.info, stored)
@@ -246,7 +241,7 @@ class Operations:
             raise RecordError(
                 "USER_ERROR", f"An update of a {parsed.info.record_type} needs its internalId or externalId."
             )
-        self._check_references(parsed.root)
+        self._check_references(parsed.incoming.root)
         if parsed.internal_id is not None:
             # Both ids given: the record is named by its internal id and gets the external id sent.
             new_external_id: str | Unchanged | None = (
@@ -269,11 +264,11 @@ class Operations:
             raise RecordError(
                 "EXTERNALID_REQD", f"An upsert of a {parsed.info.record_type} needs an externalId."
             )
-        self._check_references(parsed.root)
+        self._check_references(parsed.incoming.root)
         stored, _ = self.store.upsert(
             parsed.info.record_type,
             parsed.external_id,
-            create=lambda: self._revision(parsed.info, parsed.root),
+            create=lambda: self._revision(parsed.info, parsed.incoming.root),
             merge=self._merger(parsed),
         )
         return self._ref(parsed.info, stored)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from lxml import etree
@@ -40,6 +41,17 @@ class RecordError(Exception):
         super().__init__(message)
         self.code = code
         self.message = message
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A request record in stored form, with the instructions that came with it."""
+
+    root: etree._Element
+    null_names: list[str]
+    """Fields (or custom fields, by script id) listed in ``nullFieldList``: to clear."""
+    appended_lists: frozenset[str]
+    """Sublists sent with ``replaceAll="false"``: to merge line by line instead of replacing."""
 
 
 class Field:
@@ -190,8 +202,8 @@ class RecordCodec:
         else:
             new.text = src.text
 
-    def canonical(self, info: RecordTypeInfo, src: etree._Element) -> tuple[etree._Element, list[str]]:
-        """The stored form of a request record, and the names in its ``nullFieldList``.
+    def canonical(self, info: RecordTypeInfo, src: etree._Element) -> Incoming:
+        """The stored form of a request record, with the instructions that came with it.
 
         Unknown elements are refused as NetSuite's deserializer refuses them (a SOAP fault); fields the
         emulator sets itself (creation and modification dates) are dropped.
@@ -199,6 +211,7 @@ class RecordCodec:
         owned = {info.created_field, info.modified_field}
         children: list[Child] = []
         null_names: list[str] = []
+        appended: set[str] = set()
         for child in src:
             if not isinstance(child.tag, str):
                 continue
@@ -215,24 +228,24 @@ class RecordCodec:
                 null_names.extend((n.text or "").strip() for n in child if isinstance(n.tag, str))
             elif name not in owned:
                 children.append(Field(child))
-        return self._build(info, children), [n for n in null_names if n]
+                if field.kind is FieldKind.LIST and child.get("replaceAll", "").strip() in ("false", "0"):
+                    appended.add(name)
+        return Incoming(self._build(info, children), [n for n in null_names if n], frozenset(appended))
 
-    def merge(
-        self, info: RecordTypeInfo, stored: etree._Element, incoming: etree._Element, null_names: list[str]
-    ) -> etree._Element:
-        """``stored`` updated by ``incoming`` (both canonical) as NetSuite's ``update`` does."""
+    def merge(self, info: RecordTypeInfo, stored: etree._Element, incoming: Incoming) -> etree._Element:
+        """``stored`` (canonical) updated by ``incoming`` as NetSuite's ``update`` does."""
         current: dict[str, Child] = {local_name(c): Field(c) for c in stored}
-        for el in incoming:
+        for el in incoming.root:
             name = local_name(el)
             kind = info.by_name[name].kind
             previous = current.get(name)
             if previous is not None and kind is FieldKind.CUSTOM_FIELDS:
                 current[name] = _merge_custom_fields(previous, el)
-            elif previous is not None and kind is FieldKind.LIST and el.get("replaceAll") == "false":
+            elif previous is not None and kind is FieldKind.LIST and name in incoming.appended_lists:
                 current[name] = _merge_lines(previous, el)
             else:
                 current[name] = Field(el)
-        for name in null_names:
+        for name in incoming.null_names:
             if name in info.by_name:
                 current.pop(name, None)
             elif "customFieldList" in current:
