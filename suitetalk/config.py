@@ -293,7 +293,7 @@ def check_endpoint(url: str) -> str:
         raise ValueError(
             f"endpoint {url!r} must be an absolute http(s) URL such as https://proxy.example.com"
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise ValueError(
             f"endpoint {url!r} uses plain http on a non-loopback host; use https, or http only for "
             "127.0.0.1, ::1 or localhost (the emulator)"
@@ -301,7 +301,8 @@ def check_endpoint(url: str) -> str:
     return url.strip().rstrip("/")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback_host(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
     if host == "localhost":
         return True
     try:

@@ -1,0 +1,637 @@
+"""``Client``: NetSuite's record operations, composed from the pieces below it.
+
+Each operation builds its body from Python values (``records``), sends it through the retry controller
+and the limiter (``retry``, ``limiter``) with a fresh passport per attempt (``auth``), one request at a time
+(``transport``), and turns the answer into typed results (``results``) or typed errors (``errors``).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from . import endpoints
+from .auth import PassportBuilder
+from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
+from .errors import SuiteTalkError
+from .limiter import AdaptiveLimiter
+from .profiles import load_profile
+from .records import RecordDataError, RecordRef, RecordTypes, build_record, to_plain
+from .results import ReadResult, StatusDetail, WriteResult
+from .retry import RetryController, RetryStats
+from .search import SearchPage, SearchResults, build_basic_search
+from .transport import OperationHeaders, Reply, send
+from .wsdl import WsdlCache, make_session, make_zeep_client
+
+__all__ = ["LIST_LIMITS", "Client"]
+
+_LOG = logging.getLogger("suitetalk.client")
+T = TypeVar("T")
+
+#: Records per request NetSuite accepts for each list operation (synchronous).
+LIST_LIMITS: Mapping[str, int] = {
+    "addList": 200,
+    "deleteList": 200,
+    "updateList": 100,
+    "upsertList": 100,
+    "getList": 1000,
+    "initializeList": 1000,
+}
+#: Concurrency used until NetSuite tells us the integration's limit (the smallest service tier's).
+DEFAULT_CONCURRENCY = 5
+#: Connections kept per host; more than any account's limit is pointless, fewer would reconnect.
+_POOL_SIZE = 50
+
+
+class Client:
+    """A SuiteTalk client for one account and endpoint version. Thread-safe; use it as a context manager.
+
+    Build it from credentials and configuration, or from a profile::
+
+        with Client.from_profile("sandbox") as client:
+            customer = client.get("customer", 42)
+
+    ``wsdl`` is a local ``netsuite.wsdl`` (or its folder) or a URL to take the WSDL from; by default it is
+    NetSuite's published WSDL of the configured version (or the endpoint override's), fetched once into the
+    WSDL cache. ``zeep`` and ``service`` expose zeep's client and bound service to advanced users.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials | None = None,
+        config: ClientConfig | None = None,
+        *,
+        profile: str | None = None,
+        wsdl: str | Path | None = None,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if credentials is None:
+            loaded = load_profile(profile)
+            credentials = loaded.credentials
+            config = config or loaded.config
+        elif profile is not None:
+            raise ConfigError("give either credentials or a profile, not both")
+        self.config: ClientConfig = config or ClientConfig()
+        self.credentials: Credentials = credentials
+        self.version = self.config.version
+        self.service_url = endpoints.service_url(credentials.account, self.version, self.config.endpoint)
+        self._passports = PassportBuilder(credentials, clock=clock)
+        self._tmp: Path | None = None
+        wsdl_path = self._resolve_wsdl(wsdl)
+        self._session = make_session(
+            _POOL_SIZE, connect_timeout=self.config.connect_timeout, read_timeout=self.config.read_timeout
+        )
+        self.zeep, self.service = make_zeep_client(
+            wsdl_path, self.service_url, version=self.version, session=self._session
+        )
+        self._headers = OperationHeaders(self.service._binding)
+        self.types = RecordTypes(self.zeep, self.version)
+        self.limiter = AdaptiveLimiter(self.config.concurrency or DEFAULT_CONCURRENCY)
+        self._retry = RetryController(self.config.retry, limiter=self.limiter, sleep=sleep)
+        self._limit_known = self.config.concurrency is not None
+        self._discovery_lock = threading.Lock()
+        self._closed = False
+
+    @classmethod
+    def from_profile(cls, name: str | None = None, **kwargs: Any) -> Client:
+        """A client for a named profile (``None``: ``$SUITETALK_PROFILE`` or ``default``)."""
+        return cls(profile=name, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"Client(account={self.credentials.account.passport_id!r}, version={self.version!r})"
+
+    # -- life cycle ------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection pool (and remove a temporary WSDL copy). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._session.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @property
+    def retry_stats(self) -> RetryStats:
+        """Counters of attempts, retries by code and time spent waiting."""
+        return self._retry.stats
+
+    def _resolve_wsdl(self, wsdl: str | Path | None) -> Path:
+        if wsdl is not None and not (isinstance(wsdl, str) and urlsplit(wsdl).scheme in ("http", "https")):
+            path = Path(wsdl).expanduser()
+            return path / "netsuite.wsdl" if path.is_dir() else path
+        source = str(wsdl) if wsdl is not None else endpoints.wsdl_url(self.version, self.config.endpoint)
+        host = urlsplit(source).hostname or ""
+        if is_loopback_host(host):
+            # A local endpoint (the emulator, a test proxy) serves its own schema on a port that changes from
+            # run to run: keep its copy for this client only, never in the shared cache of NetSuite's WSDLs.
+            self._tmp = Path(tempfile.mkdtemp(prefix="suitetalk-wsdl-"))
+            return WsdlCache(self._tmp).fetch(self.version, source)
+        root = WsdlCache(self.config.wsdl_cache).root
+        if self.config.endpoint or wsdl is not None:
+            # A proxy's WSDL may differ from NetSuite's: cache it apart, by host.
+            root = root / "hosts" / host
+        return WsdlCache(root).ensure(self.version, source)
+
+    # -- sending ---------------------------------------------------------------------------------------------
+
+    def _headers_for(
+        self,
+        operation: str,
+        preferences: Preferences | None,
+        search_preferences: SearchPreferences | None,
+    ) -> Callable[[], dict[str, Any]]:
+        declared = self._headers.declared(operation)
+        static: dict[str, Any] = {}
+        prefs = (preferences or self.config.preferences).to_header()
+        if prefs and "preferences" in declared:
+            static["preferences"] = prefs
+        if "searchPreferences" in declared:
+            static["searchPreferences"] = (search_preferences or self.config.search_preferences).to_header()
+
+        def build() -> dict[str, Any]:
+            # A passport is single-use: every attempt, retries included, gets a new one.
+            return {"tokenPassport": self._passports.build().to_zeep(), **static}
+
+        return build
+
+    def _call(
+        self,
+        operation: str,
+        body: Mapping[str, Any],
+        *,
+        safe: bool,
+        records: Sequence[str] = (),
+        preferences: Preferences | None = None,
+        search_preferences: SearchPreferences | None = None,
+    ) -> Reply:
+        if self._closed:
+            raise RuntimeError("this Client is closed")
+        if not self._limit_known and operation != "getIntegrationGovernanceInfo":
+            self._discover_limit()
+        headers = self._headers_for(operation, preferences, search_preferences)
+        return self._retry.call(
+            operation,
+            lambda: send(self.service, operation, body, headers()),
+            lost_response_safe=safe,
+            records=records,
+        )
+
+    def _discover_limit(self) -> None:
+        """Ask NetSuite for this integration's concurrency limit once, when none was configured."""
+        with self._discovery_lock:
+            if self._limit_known:
+                return
+            self._limit_known = True
+            try:
+                info = self.get_integration_governance_info()
+            except SuiteTalkError as exc:
+                _LOG.info(
+                    "could not read the integration's concurrency limit (%s); using %d",
+                    exc.code,
+                    self.limiter.limit,
+                )
+                return
+            limit = info.get("integrationConcurrencyLimit")
+            if isinstance(limit, int) and limit > 0:
+                self.limiter.limit = limit
+                _LOG.info("integration concurrency limit: %d", limit)
+
+    def call(self, operation: str, /, *, idempotent: bool = False, **body: Any) -> Any:
+        """Any operation of the WSDL by name, with zeep-style arguments; returns zeep's response body.
+
+        ``idempotent`` says whether repeating the request is harmless, which allows retrying it after a lost
+        response. Use the named methods where there is one: they validate, split and type for you.
+        """
+        if operation not in self._operations:
+            raise ValueError(f"the {self.version} WSDL has no operation {operation!r}")
+        return self._call(operation, body, safe=idempotent).body
+
+    @property
+    def _operations(self) -> frozenset[str]:
+        return frozenset(self.service._binding._operations)
+
+    # -- records and references ------------------------------------------------------------------------------
+
+    def record(self, record_type: str, data: Mapping[str, Any] | None = None, /, **fields: Any) -> Any:
+        """A zeep record of ``record_type`` (``"customer"``) from a mapping and/or keyword arguments."""
+        return build_record(self.types, record_type, data, **fields)
+
+    def ref(
+        self, record_type: str, internal_id: int | str | None = None, *, external_id: str | None = None
+    ) -> Any:
+        """A zeep ``RecordRef`` to a record by internal or external id."""
+        return RecordRef(
+            internal_id=None if internal_id is None else str(internal_id),
+            external_id=external_id,
+            type=record_type,
+        ).to_zeep(self.types)
+
+    def _as_record(self, record: Any, record_type: str | None, fields: Mapping[str, Any]) -> Any:
+        if isinstance(record, str):
+            return self.record(record, **fields)
+        if fields:
+            raise TypeError("keyword fields go with a record type name, not with a record object")
+        if isinstance(record, Mapping):
+            if record_type is None:
+                raise RecordDataError("a record given as a dict needs record_type= (e.g. 'customer')")
+            return self.record(record_type, record)
+        if getattr(record, "_xsd_type", None) is None:
+            raise RecordDataError(
+                f"expected a record (zeep object, dict or type name), got {type(record).__name__}"
+            )
+        return record
+
+    def _as_ref(self, ref: Any, record_type: str | None) -> Any:
+        if isinstance(ref, RecordRef):
+            if ref.type is None and record_type is None:
+                raise RecordDataError(f"{ref!r} needs a type (record_type=...) to be read or deleted")
+            chosen = (
+                ref
+                if ref.type
+                else RecordRef(ref.internal_id, ref.external_id, record_type, ref.name, ref.type_id)
+            )
+            return chosen.to_zeep(self.types)
+        if isinstance(ref, int | str) and not isinstance(ref, bool):
+            if record_type is None:
+                raise RecordDataError(f"internal id {ref!r} needs record_type= to say what it refers to")
+            return self.ref(record_type, ref)
+        if isinstance(ref, Mapping):
+            internal = ref.get("internal_id", ref.get("internalId"))
+            external = ref.get("external_id", ref.get("externalId"))
+            kind = ref.get("type", record_type)
+            if kind is None:
+                raise RecordDataError(f"reference {dict(ref)!r} needs a type")
+            return self.ref(str(kind), internal, external_id=external)
+        if getattr(ref, "_xsd_type", None) is not None:
+            local = ref._xsd_type.qname.localname
+            if local in ("RecordRef", "CustomRecordRef"):
+                return ref
+            return RecordRef.from_record(ref).to_zeep(self.types)
+        raise RecordDataError(f"cannot make a record reference from {ref!r}")
+
+    @staticmethod
+    def _label(record: Any) -> str:
+        external = getattr(record, "externalId", None)
+        internal = getattr(record, "internalId", None)
+        kind = getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", "record")
+        if external:
+            return f"{kind} externalId={external}"
+        if internal:
+            return f"{kind} internalId={internal}"
+        return f"{kind} (no id)"
+
+    # -- reads -----------------------------------------------------------------------------------------------
+
+    def get(
+        self, record_type: str, internal_id: int | str | None = None, *, external_id: str | None = None
+    ) -> Any:
+        """One record by internal or external id.
+
+        Raises :class:`~suitetalk.errors.RecordNotFoundError` if there is no such record (a typed outcome you
+        can catch; ``get_list`` reports missing records in its results instead).
+        """
+        ref = self.ref(record_type, internal_id, external_id=external_id)
+        reply = self._call("get", {"baseRef": ref}, safe=True)
+        result = ReadResult.from_zeep(reply.body, reply.ns_id, operation="get", ref=RecordRef.from_zeep(ref))
+        return result.raise_for_status().record
+
+    def get_list(self, refs: Iterable[Any], *, record_type: str | None = None) -> list[ReadResult]:
+        """Records by reference, any number (split into requests of 1000); one result per reference, in order.
+
+        A reference is a :class:`~suitetalk.records.RecordRef`, an internal id with ``record_type``, a dict or
+        a zeep ``RecordRef``. A missing record is a result with ``success=False`` (code ``RCRD_DSNT_EXIST``).
+        """
+        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+
+        def run(chunk: Sequence[Any]) -> list[ReadResult]:
+            reply = self._call("getList", {"baseRef": list(chunk)}, safe=True)
+            refs = [RecordRef.from_zeep(ref) for ref in chunk]
+            return ReadResult.list_from_zeep(reply.body, reply.ns_id, operation="getList", refs=refs)
+
+        return self._chunked("getList", zeep_refs, run, _read_failure)
+
+    def get_all(self, record_type: str) -> list[Any]:
+        """Every record of a type that supports ``getAll`` (lists such as currency or state)."""
+        result = self._result("getAll", {"record": {"recordType": record_type}})
+        return list(getattr(result.recordList, "record", None) or [])
+
+    # -- writes ----------------------------------------------------------------------------------------------
+
+    def add(self, record: Any, /, **fields: Any) -> WriteResult:
+        """Add one record: ``add("customer", companyName="Acme", external_id="C-1")`` or ``add(record)``.
+
+        Raises :class:`~suitetalk.errors.RecordError` if NetSuite refuses it; the result carries warnings.
+        """
+        zeep_record = self._as_record(record, None, fields)
+        safe = bool(getattr(zeep_record, "externalId", None))
+        return self._write_one("add", zeep_record, safe=safe)
+
+    def update(self, record: Any, /, **fields: Any) -> WriteResult:
+        """Update one record (fields given replace NetSuite's; ``null_fields=[...]`` clears fields)."""
+        return self._write_one("update", self._as_record(record, None, fields), safe=True)
+
+    def upsert(self, record: Any, /, **fields: Any) -> WriteResult:
+        """Add or update one record by its external id (required)."""
+        zeep_record = self._as_record(record, None, fields)
+        _require_external_id([zeep_record], "upsert")
+        return self._write_one("upsert", zeep_record, safe=True)
+
+    def delete(
+        self, record_type: str, internal_id: int | str | None = None, *, external_id: str | None = None
+    ) -> WriteResult:
+        """Delete one record by internal or external id."""
+        ref = self.ref(record_type, internal_id, external_id=external_id)
+        reply = self._call(
+            "delete", {"baseRef": ref}, safe=True, records=[f"{record_type} {internal_id or external_id}"]
+        )
+        return WriteResult.from_zeep(reply.body, reply.ns_id, operation="delete").raise_for_status()
+
+    def _write_one(self, operation: str, record: Any, *, safe: bool) -> WriteResult:
+        reply = self._call(operation, {"record": record}, safe=safe, records=[self._label(record)])
+        return WriteResult.from_zeep(reply.body, reply.ns_id, operation=operation).raise_for_status()
+
+    def add_list(self, records: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+        """Add any number of records (requests of 200); one result per record, in input order.
+
+        Never raises for a record NetSuite refuses: look at each result. A request whose response was lost is
+        retried only if every record in it has an external id; otherwise its records' results say the outcome
+        is unknown (``outcome_unknown``), instead of risking duplicates.
+        """
+        return self._write_list("addList", records, record_type)
+
+    def update_list(self, records: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+        """Update any number of records (requests of 100); one result per record, in input order."""
+        return self._write_list("updateList", records, record_type)
+
+    def upsert_list(self, records: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+        """Add or update any number of records by external id (requests of 100); results in input order."""
+        return self._write_list("upsertList", records, record_type)
+
+    def delete_list(self, refs: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+        """Delete any number of records (requests of 200); one result per reference, in input order."""
+        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+
+        def run(chunk: Sequence[Any]) -> list[WriteResult]:
+            labels = [f"{r.type} {r.internalId or r.externalId}" for r in chunk]
+            reply = self._call("deleteList", {"baseRef": list(chunk)}, safe=True, records=labels)
+            return WriteResult.list_from_zeep(
+                reply.body, reply.ns_id, operation="deleteList", expected=len(chunk)
+            )
+
+        return self._chunked("deleteList", zeep_refs, run, _write_failure)
+
+    def _write_list(
+        self, operation: str, records: Iterable[Any], record_type: str | None
+    ) -> list[WriteResult]:
+        zeep_records = [self._as_record(record, record_type, {}) for record in records]
+        if operation == "upsertList":
+            _require_external_id(zeep_records, operation)
+
+        def run(chunk: Sequence[Any]) -> list[WriteResult]:
+            safe = operation != "addList" or all(getattr(r, "externalId", None) for r in chunk)
+            reply = self._call(
+                operation, {"record": list(chunk)}, safe=safe, records=[self._label(r) for r in chunk]
+            )
+            return WriteResult.list_from_zeep(
+                reply.body, reply.ns_id, operation=operation, expected=len(chunk)
+            )
+
+        return self._chunked(operation, zeep_records, run, _write_failure)
+
+    def _chunked(
+        self,
+        operation: str,
+        items: Sequence[Any],
+        run: Callable[[Sequence[Any]], list[T]],
+        failed: Callable[[SuiteTalkError, Sequence[Any]], list[T]],
+    ) -> list[T]:
+        """Split ``items`` into NetSuite's per-request limit and send the chunks concurrently.
+
+        The limiter, shared by every thread of this client, keeps the requests in flight under the limit;
+        the pool only has to be large enough to fill it. A chunk that fails as a whole yields one failed
+        result per record, so the other chunks' results are never lost.
+        """
+        size = LIST_LIMITS[operation]
+        chunks = [items[i : i + size] for i in range(0, len(items), size)]
+        if not chunks:
+            return []
+
+        def guarded(chunk: Sequence[Any]) -> list[T]:
+            try:
+                results = run(chunk)
+            except SuiteTalkError as exc:
+                return failed(exc, chunk)
+            return results
+
+        if len(chunks) == 1:
+            return guarded(chunks[0])
+        workers = min(len(chunks), max(self.limiter.max_limit, self.limiter.limit))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"suitetalk-{operation}") as pool:
+            return [result for chunk_results in pool.map(guarded, chunks) for result in chunk_results]
+
+    # -- search ----------------------------------------------------------------------------------------------
+
+    def search(
+        self,
+        search: Any,
+        where: Mapping[str, Any] | None = None,
+        *,
+        page_size: int | None = None,
+        body_fields_only: bool | None = None,
+        start_page: int = 1,
+        search_id: str | None = None,
+    ) -> SearchResults:
+        """A lazy search over every page; iterate it for records (or rows of an advanced search).
+
+        ``search`` is a record type name with ``where`` conditions in the concise form (see
+        :func:`~suitetalk.search.build_basic_search`), or any zeep search record (basic, joined
+        ``CustomerSearch``, advanced with columns, or a saved search via ``savedSearchId``). ``page_size``
+        (5..1000) and ``body_fields_only`` override the client's search preferences, and are sent with
+        every page. ``start_page``/``search_id`` resume an interrupted iteration.
+        """
+        prefs = self.config.search_preferences
+        updates = {
+            k: v
+            for k, v in (("page_size", page_size), ("body_fields_only", body_fields_only))
+            if v is not None
+        }
+        if updates:
+            prefs = SearchPreferences(**{**prefs.model_dump(), **updates})
+        search_record = self._search_record(search, where) if search_id is None else None
+
+        def run() -> SearchPage:
+            reply = self._call("search", {"searchRecord": search_record}, safe=True, search_preferences=prefs)
+            return SearchPage.from_zeep(reply.body.searchResult, operation="search", ns_id=reply.ns_id)
+
+        def more(sid: str, page_index: int) -> SearchPage:
+            return self._search_more(sid, page_index, prefs)
+
+        return SearchResults(run, more, start_page=start_page, search_id=search_id)
+
+    def search_more_with_id(
+        self, search_id: str, page_index: int, *, page_size: int | None = None
+    ) -> SearchPage:
+        """One page (1-based) of an earlier search. Raises SearchExpiredError for an expired search id."""
+        prefs = self.config.search_preferences
+        if page_size is not None:
+            prefs = SearchPreferences(**{**prefs.model_dump(), "page_size": page_size})
+        return self._search_more(search_id, page_index, prefs)
+
+    def _search_more(self, search_id: str, page_index: int, prefs: SearchPreferences) -> SearchPage:
+        reply = self._call(
+            "searchMoreWithId",
+            {"searchId": search_id, "pageIndex": page_index},
+            safe=True,
+            search_preferences=prefs,
+        )
+        return SearchPage.from_zeep(reply.body.searchResult, operation="searchMoreWithId", ns_id=reply.ns_id)
+
+    def _search_record(self, search: Any, where: Mapping[str, Any] | None) -> Any:
+        if not isinstance(search, str):
+            if where:
+                raise TypeError("where= goes with a record type name, not with a zeep search record")
+            return search
+        conditions = dict(where or {})
+        type_filter = self.types.search_type_filter(search)
+        if type_filter is not None and "type" not in conditions:
+            conditions["type"] = ("anyOf", [type_filter])
+        basic_type = self.types.search_type_for(search, "basic")
+        return build_basic_search(basic_type, conditions, make_type=self.types.core)
+
+    # -- other operations ------------------------------------------------------------------------------------
+
+    def get_server_time(self) -> datetime:
+        """NetSuite's clock (compare it with yours when logins fail: the passport carries a timestamp)."""
+        value: datetime = self._result("getServerTime", {}).serverTime
+        return value
+
+    def get_deleted(
+        self,
+        record_types: Sequence[str] | None = None,
+        *,
+        after: datetime | None = None,
+        before: datetime | None = None,
+        page_index: int = 1,
+    ) -> Any:
+        """Records deleted in a time window (one page; ``page_index`` from 1). Returns zeep's result."""
+        deleted_date: dict[str, Any]
+        if after and before:
+            deleted_date = {"operator": "within", "searchValue": after, "searchValue2": before}
+        elif after:
+            deleted_date = {"operator": "after", "searchValue": after}
+        elif before:
+            deleted_date = {"operator": "before", "searchValue": before}
+        else:
+            raise ValueError(
+                "get_deleted needs after= and/or before= (NetSuite requires a deleted-date window)"
+            )
+        filter_: dict[str, Any] = {"deletedDate": deleted_date}
+        if record_types:
+            filter_["type"] = {"operator": "anyOf", "searchValue": list(record_types)}
+        return self._result("getDeleted", {"getDeletedFilter": filter_, "pageIndex": page_index})
+
+    def get_select_value(self, field: Mapping[str, Any], page_index: int = 1) -> Any:
+        """The values a select field may take; ``field`` is a ``GetSelectValueFieldDescription`` dict."""
+        return self._result("getSelectValue", {"fieldDescription": dict(field), "pageIndex": page_index})
+
+    def initialize(self, record_type: str, reference: Any, *, reference_type: str | None = None) -> Any:
+        """A new record initialised from another (e.g. an invoice from a sales order)."""
+        ref_type = reference_type or (reference.get("type") if isinstance(reference, Mapping) else None)
+        zeep_ref = self._as_ref(reference, ref_type)
+        body = {
+            "initializeRecord": {
+                "type": record_type,
+                "reference": {"internalId": zeep_ref.internalId, "type": zeep_ref.type},
+            }
+        }
+        reply = self._call("initialize", body, safe=True)
+        return ReadResult.from_zeep(reply.body, reply.ns_id, operation="initialize").raise_for_status().record
+
+    def attach(self, attach_reference: Any) -> WriteResult:
+        """Attach one record to another (an ``AttachBasicReference`` etc., as zeep object or dict)."""
+        reply = self._call("attach", {"attachReference": attach_reference}, safe=True)
+        return WriteResult.from_zeep(reply.body, reply.ns_id, operation="attach").raise_for_status()
+
+    def detach(self, detach_reference: Any) -> WriteResult:
+        """Detach one record from another."""
+        reply = self._call("detach", {"detachReference": detach_reference}, safe=True)
+        return WriteResult.from_zeep(reply.body, reply.ns_id, operation="detach").raise_for_status()
+
+    def get_integration_governance_info(self) -> dict[str, Any]:
+        """This integration's concurrency limit (``integrationConcurrencyLimit``, ``limitType``)."""
+        return self._governance("getIntegrationGovernanceInfo")
+
+    def get_account_governance_info(self) -> dict[str, Any]:
+        """The account's concurrency limit and what is not allocated to integrations."""
+        return self._governance("getAccountGovernanceInfo")
+
+    def _governance(self, operation: str) -> dict[str, Any]:
+        plain = to_plain(self._result(operation, {}))
+        plain.pop("status", None)
+        return dict(plain)
+
+    def _result(self, operation: str, body: Mapping[str, Any]) -> Any:
+        """The ``<operation>Result`` of a read-only operation, raising if its status is a failure."""
+        reply = self._call(operation, body, safe=True)
+        result = getattr(reply.body, f"{operation}Result", reply.body)
+        _raise_status(getattr(result, "status", None), operation, reply.ns_id)
+        return result
+
+    # -- conversion ------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def to_plain(value: Any) -> Any:
+        """Any result as JSON-serialisable Python data (see :func:`~suitetalk.records.to_plain`)."""
+        return to_plain(value)
+
+    def iter_records(self, results: Iterable[Any]) -> Iterator[Any]:
+        """Plain dicts of records from any iterable of zeep records (a search, a ``get_list``)."""
+        for item in results:
+            yield to_plain(item.record if isinstance(item, ReadResult) else item)
+
+
+def _require_external_id(records: Sequence[Any], operation: str) -> None:
+    missing = [i for i, record in enumerate(records) if not getattr(record, "externalId", None)]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise RecordDataError(
+            f"{operation} needs an external id on every record; missing at position(s) {shown}"
+        )
+
+
+def _details(status: Any) -> list[Any]:
+    return list(getattr(status, "statusDetail", None) or [])
+
+
+def _raise_status(status: Any, operation: str, ns_id: str | None = None) -> None:
+    if status is not None and status.isSuccess is False:
+        details = tuple(StatusDetail.from_zeep(d) for d in _details(status))
+        ReadResult(False, details=details, ns_id=ns_id, operation=operation).raise_for_status()
+
+
+def _write_failure(error: SuiteTalkError, chunk: Sequence[Any]) -> list[WriteResult]:
+    return [WriteResult.from_error(error, record) for record in chunk]
+
+
+def _read_failure(error: SuiteTalkError, chunk: Sequence[Any]) -> list[ReadResult]:
+    return [ReadResult.from_error(error, RecordRef.from_zeep(ref)) for ref in chunk]
