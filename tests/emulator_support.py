@@ -86,6 +86,27 @@ class Session:
         return envelope
 
 
+def advanced_customer_search(s: Session, tag: str) -> Any:
+    rel = s.emulator.bundle.schema.record_types["customer"].namespace
+    common = s.core.replace("urn:core_", "urn:common_")
+    column = s.core_type("SearchColumnStringField")
+    tier = s.core_type("SearchColumnStringCustomField")(scriptId="custentity_tier")
+    row_basic = s.client.get_type(f"{{{common}}}CustomerSearchRowBasic")(
+        companyName=column(),
+        email=column(),
+        internalId=s.core_type("SearchColumnSelectField")(),
+        isInactive=s.core_type("SearchColumnBooleanField")(),
+        dateCreated=s.core_type("SearchColumnDateField")(),
+        customFieldList=s.core_type("SearchColumnCustomFieldList")(customField=[tier]),
+    )
+    criteria = s.client.get_type(f"{{{rel}}}CustomerSearch")(
+        basic=s.search_basic("CustomerSearchBasic", companyName=s.string_field(tag, "startsWith"))
+    )
+    return s.client.get_type(f"{{{rel}}}CustomerSearchAdvanced")(
+        criteria=criteria, columns=s.client.get_type(f"{{{rel}}}CustomerSearchRow")(basic=row_basic)
+    )
+
+
 def fault_parts(fault: zeep.exceptions.Fault, faults_namespace: str) -> tuple[str, str, str]:
     """(fault element local name, code, message) read from a zeep Fault's detail, as a client would."""
     assert fault.detail is not None, "the fault has no detail"

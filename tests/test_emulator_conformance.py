@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import zeep
-from emulator_support import SCHEMAS, Session, emulator_for, session
+from emulator_support import SCHEMAS, Session, advanced_customer_search, emulator_for, session
 from lxml import etree
 
 from suitetalk.namespaces import SOAP_ENV, XSD
@@ -120,6 +120,13 @@ def scenario(s: Session) -> list[tuple[str, etree._Element]]:
         "search",
         searchRecord=txn,
         _headers={"searchPreferences": prefs(bodyFieldsOnly=False)},
+    )
+    advanced = call("advanced search", "search", searchRecord=advanced_customer_search(s, tag))
+    call(
+        "advanced searchMoreWithId",
+        "searchMoreWithId",
+        searchId=advanced.body.searchResult.searchId,
+        pageIndex=1,
     )
     s.emulator.expire_searches()
     call(

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import zeep
-from emulator_support import SCHEMAS, Session, emulator_for, fault_parts, session
+from emulator_support import SCHEMAS, Session, advanced_customer_search, emulator_for, fault_parts, session
 
 
 @pytest.fixture(scope="module", params=SCHEMAS)
@@ -518,3 +518,43 @@ def test_item_search_selects_item_types(s: Session) -> None:
     assert found() == [f"{code}-inventoryItem", f"{code}-nonInventorySaleItem"]
     assert found("_inventoryItem") == [f"{code}-inventoryItem"]
     assert found("_nonInventoryItem") == [f"{code}-nonInventorySaleItem"]
+
+
+def test_advanced_search_returns_the_columns_asked_for(s: Session) -> None:
+    tag = uid()
+    a = add_customer(
+        s,
+        companyName=f"{tag} A",
+        email="a@example.com",
+        customFieldList=custom_fields(s, custentity_tier="gold"),
+    )
+    b = add_customer(s, companyName=f"{tag} B", isInactive=True)
+    prefs = s.client.get_element(f"{{{s.msgs}}}searchPreferences")
+    result = s.call(
+        "search",
+        searchRecord=advanced_customer_search(s, tag),
+        _headers={"searchPreferences": prefs(pageSize=5)},
+    ).body.searchResult
+    assert result.status.isSuccess
+    assert result.recordList is None
+    rows = [row.basic for row in result.searchRowList.searchRow]
+    assert [r.companyName[0].searchValue for r in rows] == [f"{tag} A", f"{tag} B"]
+    assert [r.internalId[0].searchValue.internalId for r in rows] == [a.internalId, b.internalId]
+    assert [r.isInactive[0].searchValue for r in rows] == [False, True]
+    assert rows[0].email[0].searchValue == "a@example.com"
+    assert not rows[1].email  # no value: no column, as in NetSuite
+    assert rows[0].customFieldList.customField[0].searchValue == "gold"
+    assert rows[0].dateCreated[0].searchValue <= datetime.now(timezone.utc)
+
+    again = s.call("searchMoreWithId", searchId=result.searchId, pageIndex=1).body.searchResult
+    assert [row.basic.companyName[0].searchValue for row in again.searchRowList.searchRow] == [
+        f"{tag} A",
+        f"{tag} B",
+    ]
+    records = s.call(
+        "searchMoreWithId",
+        searchId=result.searchId,
+        pageIndex=1,
+        _headers={"searchPreferences": prefs(returnSearchColumns=False)},
+    ).body.searchResult
+    assert [r.companyName for r in records.recordList.record] == [f"{tag} A", f"{tag} B"]

@@ -188,6 +188,8 @@ class SearchInfo:
     """The type of its ``basic`` element (joined searches)."""
     criteria: QName | None
     """The type of its ``criteria`` element (advanced searches)."""
+    columns: QName | None = None
+    """The type of its ``columns`` element (advanced searches): a search row type."""
 
 
 @dataclass
@@ -282,6 +284,10 @@ class SchemaModel:
             if ct:
                 result.extend(ct.elements)
         return result
+
+    def element_types(self, qn: QName) -> dict[str, QName]:
+        """Element name -> type of a complex type's elements, inherited ones included."""
+        return {name: type_qn for name, type_qn, _ in self.all_elements(qn)}
 
     def enum_values(self, qn: QName) -> list[str]:
         return self._simple.get(qn, [])
@@ -381,7 +387,9 @@ class SchemaModel:
             if ct.abstract or not self.extends(qn, base) or self.extends(qn, basic_base):
                 continue
             elements = {name: type_qn for name, type_qn, _ in ct.elements}
-            result[qn] = SearchInfo(qn[1], qn[0], elements.get("basic"), elements.get("criteria"))
+            result[qn] = SearchInfo(
+                qn[1], qn[0], elements.get("basic"), elements.get("criteria"), elements.get("columns")
+            )
         return result
 
 

@@ -15,6 +15,7 @@ stored line with that number and other lines are added.
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -118,7 +119,7 @@ class RecordCodec:
         self.schema = schema
         self.core = schema.core_ns
         self.prefixes = dict(schema.prefixes)
-        self._parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        self._local = threading.local()
 
     # ------------------------------------------------------------------------------------------ types
 
@@ -261,7 +262,13 @@ class RecordCodec:
         return etree.tostring(root, encoding="UTF-8", xml_declaration=False)
 
     def from_bytes(self, body: bytes) -> etree._Element:
-        return etree.fromstring(body, self._parser)
+        # Stored bodies were written by the emulator itself; a parser per thread, as lxml requires.
+        parser: etree.XMLParser | None = getattr(self._local, "parser", None)
+        if parser is None:
+            parser = self._local.parser = etree.XMLParser(
+                resolve_entities=False, no_network=True, huge_tree=True
+            )
+        return etree.fromstring(body, parser)
 
     def index(self, info: RecordTypeInfo, root: etree._Element) -> dict[str, FieldValue]:
         """The flat search index of a canonical record: body fields by name, custom fields by script id."""

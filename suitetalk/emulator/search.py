@@ -13,20 +13,24 @@ its records from the store when asked for, as NetSuite re-runs the search per pa
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from lxml import etree
 
 from ..faults import FaultElement
-from .bundle import FieldKind, SchemaModel, SearchBasicInfo, SearchKind
+from .bundle import FieldKind, QName, SchemaModel, SearchBasicInfo, SearchKind
 from .criteria import Criterion, CriterionError
 from .records import (
     CUSTOM_FIELD_PREFIX,
     XSI_TYPE,
     RecordCodec,
     RecordError,
+    format_datetime,
     local_name,
     parse_datetime,
     resolve_qname,
@@ -34,7 +38,7 @@ from .records import (
 from .responses import Detail, Responses
 from .search_sessions import InvalidPage, Page, SearchExpired, SearchSessions
 from .soap import SoapError
-from .storage import RecordStore
+from .storage import RecordStore, StoredRecord
 
 DEFAULT_PAGE_SIZE = 1000
 MIN_PAGE_SIZE, MAX_PAGE_SIZE = 5, 1000
@@ -75,6 +79,61 @@ _DEFAULT_OPERATORS: Mapping[str, str | None] = {
 
 _UNINDEXED = (FieldKind.LIST, FieldKind.COMPLEX, FieldKind.NULL_FIELDS, FieldKind.CUSTOM_FIELDS)
 
+MAX_KEPT_ROW_SPECS = 10_000
+_CHECKBOX_COLUMNS = frozenset({"SearchColumnBooleanField", "SearchColumnBooleanCustomField"})
+
+#: Column type -> how its value is written.
+_COLUMN_KINDS: Mapping[str, str] = {
+    "SearchColumnSelectField": "ref",
+    "SearchColumnBooleanField": "boolean",
+    "SearchColumnLongField": "long",
+}
+_CUSTOM_COLUMN_KINDS: Mapping[str, str] = {
+    "SearchColumnStringCustomField": "text",
+    "SearchColumnLongCustomField": "long",
+    "SearchColumnDoubleCustomField": "text",
+    "SearchColumnBooleanCustomField": "boolean",
+    "SearchColumnDateCustomField": "text",
+    "SearchColumnSelectCustomField": "ref",
+    "SearchColumnMultiSelectCustomField": "ref",
+    "SearchColumnEnumMultiSelectCustomField": "text",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an advanced search."""
+
+    name: str
+    """Element name in the row's basic part (``entityId``, ``customFieldList``)."""
+    kind: str
+    """Column type local name (``SearchColumnStringField``, ``SearchColumnStringCustomField``...)."""
+    index: str
+    """Where the value comes from: an index field, or a store field (ids, dates)."""
+    script_id: str | None = None
+    """For a custom field column: its script id."""
+
+
+@dataclass(frozen=True)
+class RowSpec:
+    """The row type of an advanced search and the columns asked for."""
+
+    row_type: QName
+    basic_ns: str
+    columns: tuple[Column, ...]
+
+
+def _column_value(column: Column, stored: StoredRecord) -> Any:
+    if column.index == "internalId":
+        return stored.internal_id
+    if column.index == "externalId":
+        return stored.external_id
+    if column.index == "dateCreated":
+        return stored.created
+    if column.index == "lastModifiedDate":
+        return stored.last_modified
+    return stored.fields.get(column.index)
+
 
 def _type_matches(value: str, record_type: str) -> bool:
     """Whether a family ``type`` value (``_salesOrder``, ``_nonInventoryItem``) names ``record_type``."""
@@ -103,6 +162,9 @@ class SearchRunner:
         self.sessions = sessions
         self.r = responses
         self.core = responses.core
+        # search id -> the columns of an advanced search, for its later pages; bounded like the sessions.
+        self._row_specs: OrderedDict[str, RowSpec] = OrderedDict()
+        self._row_lock = threading.Lock()
 
     # ---------------------------------------------------------------------------------- entry points
 
@@ -112,8 +174,9 @@ class SearchRunner:
         """Run a search and write its ``searchResult`` (page 1) into ``parent``."""
         try:
             page_size = self._page_size(prefs)
-            basic, basic_el = self._basic(search_record)
+            basic, basic_el, columns_el = self._basic(search_record)
             types, criteria = self._criteria(basic, basic_el)
+            rows = self._row_spec(search_record, columns_el, types) if columns_el is not None else None
             ids = [
                 f"{record_type}:{internal_id}"
                 for record_type in types
@@ -122,6 +185,8 @@ class SearchRunner:
             page = self.sessions.create(basic.name, ids, page_size)
         except RecordError as exc:
             return self._failure(parent, exc.code, exc.message)
+        if rows is not None:
+            self._remember(page.search_id, rows)
         return self._result(parent, page, prefs)
 
     def more(
@@ -140,6 +205,104 @@ class SearchRunner:
         except (SearchExpired, InvalidPage) as exc:
             return self._failure(parent, exc.code, str(exc))
         return self._result(parent, page, prefs)
+
+    # ------------------------------------------------------------------------------ advanced searches
+
+    def _remember(self, search_id: str, rows: RowSpec) -> None:
+        with self._row_lock:
+            self._row_specs[search_id] = rows
+            while len(self._row_specs) > MAX_KEPT_ROW_SPECS:
+                self._row_specs.popitem(last=False)
+
+    def _row_spec(
+        self, search_record: etree._Element, columns_el: etree._Element, types: list[str]
+    ) -> RowSpec:
+        """The columns an advanced search asks for, checked against its row type and the record types."""
+        search = self.schema.searches[resolve_qname(search_record, search_record.get(XSI_TYPE, ""))]
+        assert search.columns is not None
+        row_basic_type = self.schema.element_types(search.columns).get("basic")
+        if row_basic_type is None:
+            raise RecordError("INVALID_SEARCH", f"{search.columns[1]} has no basic columns.")
+        column_types = self.schema.element_types(row_basic_type)
+        infos = [self.schema.record_types[t] for t in types]
+        columns: list[Column] = []
+        for el in columns_el:
+            if not isinstance(el.tag, str):
+                continue
+            name = local_name(el)
+            type_qn = column_types.get(name)
+            if type_qn is None:
+                raise SoapError(
+                    FaultElement.UNEXPECTED_ERROR,
+                    "USER_ERROR",
+                    f"Invalid element {el.tag} in search row type {row_basic_type[1]}.",
+                )
+            if type_qn[1] == "SearchColumnCustomFieldList":
+                for cf in el:
+                    if not isinstance(cf.tag, str):
+                        continue
+                    key = cf.get("scriptId") or cf.get("internalId")
+                    kind = resolve_qname(cf, cf.get(XSI_TYPE, ""))[1]
+                    if not key or kind not in _CUSTOM_COLUMN_KINDS:
+                        raise RecordError(
+                            "INVALID_SEARCH_FIELD_OBJ",
+                            "A custom field column needs a scriptId and a SearchColumn...CustomField type.",
+                        )
+                    columns.append(Column(name, kind, CUSTOM_FIELD_PREFIX + key, key))
+                continue
+            if name not in _PSEUDO and not any(
+                name in i.by_name and i.by_name[name].kind not in _UNINDEXED for i in infos
+            ):
+                raise RecordError(
+                    "INVALID_SEARCH_FIELD_NAME",
+                    f"The SuiteTalk emulator cannot return the column '{name}': it returns the record's own "
+                    "body fields, ids, dates and custom fields only.",
+                )
+            columns.append(Column(name, type_qn[1], _PSEUDO[name][0] if name in _PSEUDO else name))
+        return RowSpec(search.columns, row_basic_type[0], tuple(columns))
+
+    def _row(self, parent: etree._Element, spec: RowSpec, stored: StoredRecord) -> None:
+        row_ns, row_name = spec.row_type
+        prefix = self.codec.prefixes.get(row_ns, "ns1")
+        row = etree.SubElement(parent, f"{{{self.core}}}searchRow", nsmap={prefix: row_ns})
+        row.set(XSI_TYPE, f"{prefix}:{row_name}")
+        basic = etree.SubElement(row, f"{{{row_ns}}}basic")
+        custom: etree._Element | None = None
+        for column in spec.columns:
+            value = _column_value(column, stored)
+            if value is None and column.kind in _CHECKBOX_COLUMNS:
+                value = False  # a checkbox is never empty in NetSuite: unset reads as false
+            if value is None or value == "" or value == []:
+                continue
+            if column.script_id is not None:
+                if custom is None:
+                    custom = etree.SubElement(basic, f"{{{spec.basic_ns}}}{column.name}")
+                node = etree.SubElement(custom, f"{{{self.core}}}customField", scriptId=column.script_id)
+                node.set(XSI_TYPE, f"platformCore:{column.kind}")
+                self._column_values(node, _CUSTOM_COLUMN_KINDS[column.kind], value)
+            else:
+                node = etree.SubElement(basic, f"{{{spec.basic_ns}}}{column.name}")
+                kind = (
+                    "externalId" if column.index == "externalId" else _COLUMN_KINDS.get(column.kind, "text")
+                )
+                self._column_values(node, kind, value)
+
+    def _column_values(self, node: etree._Element, kind: str, value: Any) -> None:
+        values = value if isinstance(value, list) else [value]
+        for item in values:
+            sv = etree.SubElement(node, f"{{{self.core}}}searchValue")
+            if kind == "ref":
+                sv.set("internalId", str(item))
+            elif kind == "externalId":
+                sv.set("externalId", str(item))
+            elif kind == "boolean":
+                sv.text = "true" if item is True or str(item).lower() in ("true", "1") else "false"
+            elif isinstance(item, datetime):
+                sv.text = format_datetime(item)
+            elif isinstance(item, float) and kind == "long":
+                sv.text = str(int(item))
+            else:
+                sv.text = str(item)
 
     # -------------------------------------------------------------------------------------- helpers
 
@@ -175,29 +338,40 @@ class SearchRunner:
             ("searchId", page.search_id),
         ):
             self.r.core_child(result, name, value)
+        rows = self._row_specs.get(page.search_id)
+        if rows is not None and prefs.get("returnSearchColumns", "true").lower() != "false":
+            row_list = self.r.core_child(result, "searchRowList")
+            for stored in self._page_records(page):
+                self._row(row_list, rows, stored)
+            return result
         records = self.r.core_child(result, "recordList")
         body_only = prefs.get("bodyFieldsOnly", "true").lower() != "false"
+        tag = f"{{{self.core}}}record"
+        for stored in self._page_records(page):
+            info = self.schema.record_types[stored.record_type]
+            records.append(self.codec.render(info, stored, tag, body_fields_only=body_only))
+        return result
+
+    def _page_records(self, page: Page) -> list[StoredRecord]:
+        """The stored records of a page, in result order (records deleted since the search are left out)."""
         by_type: dict[str, list[str]] = {}
         for key in page.internal_ids:
             record_type, _, internal_id = key.partition(":")
             by_type.setdefault(record_type, []).append(internal_id)
-        found = {}
+        found: dict[str, StoredRecord] = {}
         for record_type, ids in by_type.items():
             for stored in self.store.get_many(record_type, ids):
                 found[f"{record_type}:{stored.internal_id}"] = stored
-        tag = f"{{{self.core}}}record"
-        for key in page.internal_ids:
-            hit = found.get(key)
-            if hit is not None:  # else deleted since the search ran
-                info = self.schema.record_types[hit.record_type]
-                records.append(self.codec.render(info, hit, tag, body_fields_only=body_only))
-        return result
+        return [found[key] for key in page.internal_ids if key in found]
 
-    def _basic(self, search_record: etree._Element) -> tuple[SearchBasicInfo, etree._Element | None]:
+    def _basic(
+        self, search_record: etree._Element
+    ) -> tuple[SearchBasicInfo, etree._Element | None, etree._Element | None]:
+        """The basic search of a search record, its criteria element and (advanced searches) its columns."""
         qn = resolve_qname(search_record, search_record.get(XSI_TYPE, ""))
         basic = self.schema.search_basics.get(qn)
         if basic is not None:
-            return basic, search_record
+            return basic, search_record, None
         search = self.schema.searches.get(qn)
         if search is None:
             raise SoapError(
@@ -205,14 +379,29 @@ class SearchRunner:
                 "USER_ERROR",
                 f"Unknown search type {{{qn[0]}}}{qn[1]}: this endpoint's schema defines no such search.",
             )
+        if search.criteria is not None:  # an advanced search: criteria (a joined search) and columns
+            if search_record.get("savedSearchId") or search_record.get("savedSearchScriptId"):
+                raise RecordError(
+                    "INVALID_SAVED_SRCH",
+                    "The SuiteTalk emulator has no saved searches; give criteria and columns.",
+                )
+            criteria_el = search_record.find(f"{{{search.namespace}}}criteria")
+            columns_el = search_record.find(f"{{{search.namespace}}}columns")
+            inner = self.schema.searches.get(search.criteria)
+            if inner is None or inner.basic is None:
+                raise RecordError("INVALID_SEARCH", f"The SuiteTalk emulator cannot run {search.name}.")
+            basic_el = self._joined_basic(criteria_el) if criteria_el is not None else None
+            columns = self._joined_basic(columns_el) if columns_el is not None else None
+            return self.schema.search_basics[inner.basic], basic_el, columns
         if search.basic is None:
-            raise RecordError(
-                "INVALID_SEARCH",
-                f"The SuiteTalk emulator does not run advanced searches ({search.name}); "
-                "use the basic search or the search with a basic element.",
-            )
+            raise RecordError("INVALID_SEARCH", f"The SuiteTalk emulator cannot run {search.name}.")
+        return self.schema.search_basics[search.basic], self._joined_basic(search_record), None
+
+    @staticmethod
+    def _joined_basic(search: etree._Element) -> etree._Element | None:
+        """The ``basic`` element of a joined search (or search row); joins are refused clearly."""
         basic_el = None
-        for child in search_record:
+        for child in search:
             if not isinstance(child.tag, str):
                 continue
             if local_name(child) != "basic":
@@ -222,7 +411,7 @@ class SearchRunner:
                     "search on the record's own fields in its basic element.",
                 )
             basic_el = child
-        return self.schema.search_basics[search.basic], basic_el
+        return basic_el
 
     def _criteria(
         self, basic: SearchBasicInfo, basic_el: etree._Element | None
