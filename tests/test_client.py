@@ -50,9 +50,12 @@ def client(emulator: Emulator) -> Iterator[Client]:
 
 def test_add_get_update_delete_round_trip(client: Client) -> None:
     added = client.add("customer", companyName="Round Trip Ltd", email="rt@example.com", external_id="RT-1")
-    assert added.success and added.internal_id and added.record_type == "customer"
+    assert added.success
+    assert added.internal_id
+    assert added.record_type == "customer"
     assert added.external_id == "RT-1"
-    assert added.ns_id and added.ns_id.startswith("WEBSERVICES_")
+    assert added.ns_id
+    assert added.ns_id.startswith("WEBSERVICES_")
 
     record = client.get("customer", added.internal_id)
     assert record.companyName == "Round Trip Ltd"
@@ -128,7 +131,8 @@ def test_list_operations_split_into_netsuite_limits_and_keep_input_order(
     assert emulator.stats.operations.get("updateList") == 5  # 100 each
 
     deleted = client.delete_list([RecordRef(r.internal_id, type="customer") for r in results[:250]])
-    assert all(d.success for d in deleted) and len(deleted) == 250
+    assert all(d.success for d in deleted)
+    assert len(deleted) == 250
 
 
 def test_partial_failure_reports_each_record(client: Client) -> None:
@@ -141,7 +145,8 @@ def test_partial_failure_reports_each_record(client: Client) -> None:
         ]
     )
     assert [r.success for r in results] == [True, False, True]
-    assert results[1].errors and results[1].errors[0].code == "DUP_RCRD"
+    assert results[1].errors
+    assert results[1].errors[0].code == "DUP_RCRD"
     with pytest.raises(RecordError) as info:
         results[1].raise_for_status()
     assert info.value.code == "DUP_RCRD"
@@ -183,7 +188,8 @@ def test_search_over_2500_records_with_page_size_100_visits_each_once(client: Cl
     )
     assert [p.page_index for p in pages] == [24, 25]
     resumed = client.search_more_with_id(search.search_id, 25, page_size=100)  # type: ignore[arg-type]
-    assert resumed.page_index == 25 and len(resumed.records) == 100
+    assert resumed.page_index == 25
+    assert len(resumed.records) == 100
 
 
 def test_search_id_expiring_mid_iteration_gives_a_clear_error(client: Client, emulator: Emulator) -> None:
