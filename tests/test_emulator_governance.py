@@ -162,8 +162,7 @@ def test_settings_cannot_change_identity_while_running(s: Session) -> None:
         s.emulator.configure(database="other.sqlite")
     with pytest.raises(ValueError, match="greater than or equal"):
         s.emulator.configure(concurrency_limit=-1)
-    s.emulator.concurrency_limit = 9
-    assert s.emulator.settings.concurrency_limit == 9
+    s.emulator.settings.concurrency_limit = 9
     assert (
         s.call(
             "getIntegrationGovernanceInfo"

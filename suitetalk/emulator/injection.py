@@ -37,15 +37,20 @@ class FaultInjector:
 
     def __init__(self, seed: int | None) -> None:
         self._lock = threading.Lock()
+        self._seed = seed
         self._rng = random.Random(seed)
 
     def reseed(self, seed: int | None) -> None:
         """Start the sequence of decisions again from ``seed``."""
         with self._lock:
+            self._seed = seed
             self._rng = random.Random(seed)
 
     def plan(self, settings: EmulatorSettings) -> Plan:
         with self._lock:
+            if settings.seed != self._seed:  # the seed was assigned directly on the settings
+                self._seed = settings.seed
+                self._rng = random.Random(settings.seed)
             drop, concurrency, jitter, lose = (self._rng.random() for _ in range(4))
         return Plan(
             drop_connection=drop < settings.drop_connection_rate,

@@ -226,13 +226,17 @@ class Emulator:
 
     @property
     def settings(self) -> EmulatorSettings:
+        """The live settings. Assigning a behaviour setting takes effect at the next request and is
+        validated (``emulator.settings.latency = 0.2``); identity and storage settings are frozen."""
         return self._settings
 
     def configure(self, **changes: Any) -> None:
-        """Change behaviour while running: ``concurrency_limit``, ``latency``, fault rates, ``seed``...
+        """Change several behaviour settings at once, atomically: all are validated before any applies.
 
-        Identity and storage settings (version, schema, database, account, credentials) cannot change.
-        A new ``seed`` restarts the sequence of injection decisions.
+        ``concurrency_limit``, ``latency``, ``latency_jitter``, the fault rates, ``seed``,
+        ``timestamp_window``, ``max_body_bytes``, ``validate_references``. Identity and storage settings
+        (version, schema, database, account, credentials, search_ttl) cannot change. Passing ``seed``
+        restarts the sequence of injection decisions, even with the same value.
         """
         fixed = set(changes) - _RUNTIME_FIELDS
         if fixed:
@@ -243,18 +247,6 @@ class Emulator:
         self._settings = updated
         if "seed" in changes and self._app is not None:
             self._app.injector.reseed(updated.seed)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _RUNTIME_FIELDS:
-            self.configure(**{name: value})
-        else:
-            super().__setattr__(name, value)
-
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names not found normally: runtime settings read as attributes.
-        if name in _RUNTIME_FIELDS:
-            return getattr(self._settings, name)
-        raise AttributeError(name)
 
     # ------------------------------------------------------------------------------------ for tests
 

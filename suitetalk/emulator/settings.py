@@ -71,7 +71,7 @@ class EmulatorSettings(BaseModel):
     """Seed of the fault-injection generator: the same seed gives the same sequence of decisions."""
     max_body_bytes: int = Field(default=NETSUITE_MAX_REQUEST_BYTES, gt=0)
     """Larger request bodies get ``exceededRequestSizeFault`` without being read."""
-    search_ttl: float = Field(default=900.0, gt=0)
+    search_ttl: float = Field(default=900.0, gt=0, frozen=True)
     """Seconds a search id stays valid for ``searchMoreWithId`` (NetSuite: 15 minutes)."""
     validate_references: bool = True
     """Check that record references to stored record types point to existing records (INVALID_KEY_OR_REF)."""
