@@ -98,3 +98,12 @@ def test_module_entry_point_has_help(capsys: pytest.CaptureFixture[str]) -> None
         main(["--help"])
     assert exited.value.code == 0
     assert "--database" in capsys.readouterr().out
+
+
+def test_a_busy_port_is_an_error_not_an_exit() -> None:
+    with Emulator() as first, pytest.raises(OSError, match="cannot listen"):
+        Emulator(port=first.port).start()
+
+
+def test_memory_spelt_as_sqlite_does() -> None:
+    assert EmulatorSettings(database=":memory:").database is None

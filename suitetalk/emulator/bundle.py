@@ -450,10 +450,11 @@ class Bundle:
 
     def operation_for(self, body_element: str) -> Operation | None:
         """The WSDL operation whose request element is ``body_element`` (a local name)."""
-        for op in self.operations.values():
-            if op.input_element == body_element:
-                return op
-        return None
+        return self._by_input.get(body_element)
+
+    @cached_property
+    def _by_input(self) -> dict[str, Operation]:
+        return {op.input_element: op for op in self.operations.values()}
 
     def resolve_file(self, relative: str) -> Path | None:
         """A ``.wsdl``/``.xsd`` file of the bundle by its path relative to the WSDL, or ``None``.

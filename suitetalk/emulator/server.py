@@ -122,9 +122,13 @@ class Emulator:
                     _validated_types(),
                 )
                 self._app = EmulatorApp(bundle, operations, lambda: self._settings, sleep=time.sleep)
-                self._server = make_server(
-                    self._host, self._port, self._app, threaded=True, request_handler=_QuietHandler
-                )
+                try:
+                    self._server = make_server(
+                        self._host, self._port, self._app, threaded=True, request_handler=_QuietHandler
+                    )
+                except SystemExit:
+                    # werkzeug exits the process when it cannot bind; a library must not.
+                    raise OSError(f"the emulator cannot listen on {self._host}:{self._port}") from None
             except BaseException:
                 self._cleanup()
                 raise

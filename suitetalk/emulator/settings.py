@@ -89,6 +89,8 @@ class EmulatorSettings(BaseModel):
     @field_validator("schema_dir", "database", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Any:
+        if value == ":memory:":
+            return None  # SQLite's own spelling of an in-memory database
         return Path(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
