@@ -15,7 +15,6 @@ timestamp plus the window), so memory stays bounded by the request rate.
 from __future__ import annotations
 
 import heapq
-import logging
 import threading
 import time
 from collections.abc import Callable
@@ -27,8 +26,6 @@ from ..config import Credentials
 from ..faults import INVALID_LOGIN_CODE, INVALID_LOGIN_MESSAGE, FaultElement
 from ..namespaces import core_ns, messages_ns
 from .soap import SoapError
-
-logger = logging.getLogger(__name__)
 
 AMBIGUOUS_MESSAGE = "Ambiguous authentication"
 LOGIN_REQUIRED_CODE = "WS_LOG_IN_REQD"

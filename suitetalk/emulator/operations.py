@@ -8,7 +8,6 @@ the other records of a list operation; a failure of the request as a whole is a 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -25,15 +24,13 @@ from .search import SearchRunner
 from .search_sessions import SearchSessions
 from .settings import EmulatorSettings
 from .soap import SoapError, SoapRequest, response_element
-from .storage import UNCHANGED, RecordStore, StoredRecord, StoreError
+from .storage import UNCHANGED, DeletedRecord, RecordStore, StoredRecord, StoreError
 
 if TYPE_CHECKING:
     from .storage import Unchanged
 
 T = TypeVar("T")
 Revision = tuple[bytes, dict[str, FieldValue]]
-
-logger = logging.getLogger(__name__)
 
 #: Records per request NetSuite accepts in the synchronous list operations.
 RECORD_LIMITS = {"addList": 200, "deleteList": 200, "updateList": 100, "upsertList": 100, "getList": 1000}
@@ -502,7 +499,7 @@ class Operations:
             )
         return response
 
-    def _deleted(self, flt: etree._Element) -> list:  # type: ignore[type-arg]
+    def _deleted(self, flt: etree._Element) -> list[DeletedRecord]:
         types: set[str] | None = None
         type_el = flt.find(f"{{{self.core}}}type")
         if type_el is not None:

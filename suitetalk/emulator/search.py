@@ -18,13 +18,13 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
 from ..faults import FaultElement
 from .bundle import FieldKind, QName, SchemaModel, SearchBasicInfo, SearchKind
-from .criteria import Criterion, CriterionError
+from .criteria import Criterion, CriterionError, Kind
 from .records import (
     CUSTOM_FIELD_PREFIX,
     XSI_TYPE,
@@ -488,7 +488,7 @@ class SearchRunner:
         else:
             values = self._values(kind, operator, el, external)
         try:
-            return Criterion(field, kind, operator, values)  # type: ignore[arg-type]
+            return Criterion(field, cast(Kind, kind), operator, values)
         except CriterionError as exc:
             code = (
                 "INVALID_SEARCH_OPERATOR"
