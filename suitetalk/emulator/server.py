@@ -177,12 +177,14 @@ class Emulator:
 
     @property
     def running(self) -> bool:
+        """Whether the server is up."""
         return self._server is not None
 
     # ------------------------------------------------------------------------------------ addresses
 
     @property
     def port(self) -> int:
+        """The TCP port it listens on (chosen at start when ``port=0``)."""
         if self._server is None:
             raise RuntimeError("the emulator is not running")
         return int(self._server.server_port)
@@ -194,18 +196,22 @@ class Emulator:
 
     @property
     def service_url(self) -> str:
+        """The SOAP endpoint, ``http://127.0.0.1:PORT/services/NetSuitePort_<version>``."""
         return self.base_url + service_path(self.version)
 
     @property
     def wsdl_url(self) -> str:
+        """Where its WSDL is served, ``http://127.0.0.1:PORT/wsdl/v<version>_0/netsuite.wsdl``."""
         return self.base_url + wsdl_path(self.version)
 
     @property
     def version(self) -> str:
+        """The endpoint version served (a bundle folder's own version when one is given)."""
         return self._bundle.version if self._bundle is not None else self._settings.version
 
     @property
     def account(self) -> Account:
+        """The one account the emulator serves."""
         return self._settings.account
 
     @property
@@ -215,6 +221,7 @@ class Emulator:
 
     @property
     def bundle(self) -> Bundle:
+        """The WSDL bundle served, with its model of record and search types."""
         if self._bundle is None:
             raise RuntimeError("the emulator is not running")
         return self._bundle
@@ -264,6 +271,7 @@ class Emulator:
 
     @property
     def in_flight(self) -> int:
+        """SOAP requests admitted and not yet answered."""
         return self._require_app().gate.in_flight
 
     @property
@@ -272,6 +280,7 @@ class Emulator:
         return self._require_app().gate.max_in_flight
 
     def reset_stats(self) -> None:
+        """Zero the counters of :attr:`stats` and :attr:`max_in_flight` (records are kept)."""
         app = self._require_app()
         with app._stats_lock:
             app.stats = Stats()
