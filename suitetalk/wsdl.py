@@ -1,0 +1,597 @@
+"""The WSDL cache, and the zeep client factory with hardened settings.
+
+NetSuite's WSDL of one version is about 45 files and 2.7 MB. :class:`WsdlCache` fetches it once (from its
+URL, or copies it from a folder), rewrites every reference to a relative path, and stores it per version::
+
+    <root>/2023_2/netsuite.wsdl
+    <root>/2023_2/xsd/...            the schemas, in the source's own layout
+    <root>/2023_2/manifest.json      version, source, fetched-at, each file's path, size and SHA-256
+
+A bundle is built in a temporary folder inside the root and renamed into place, so a reader sees a whole
+bundle or none, and two processes fetching at once both end with the same good bundle. Loading checks every
+file against the manifest and never half-uses a damaged bundle; :meth:`WsdlCache.ensure` fetches it again.
+
+:func:`make_zeep_client` then builds a zeep client from a local WSDL with no network at all, and binds
+NetSuite's binding to the account's own service URL (the ``soap:address`` inside the WSDL is never used).
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import logging
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from http.cookiejar import DefaultCookiePolicy
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+import zeep
+from lxml import etree
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+from zeep.exceptions import ExternalReferenceForbidden, TransportError
+from zeep.proxy import ServiceProxy
+from zeep.utils import get_media_type
+
+from .namespaces import VERSION_RE, check_version, wsdl_tns
+from .wsdl_fetch import (
+    DEFAULT_FETCH_TIMEOUT,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_MAX_FILES,
+    WSDL_NAME,
+    BundleError,
+    FetchError,
+    Limits,
+    crawl,
+)
+
+__all__ = [
+    "CACHE_ENV",
+    "BundleError",
+    "BundleFile",
+    "BundleInfo",
+    "BundleNotFoundError",
+    "CorruptBundleError",
+    "FetchError",
+    "RemoteReferenceError",
+    "WsdlCache",
+    "default_cache_dir",
+    "make_session",
+    "make_zeep_client",
+    "zeep_settings",
+]
+
+log = logging.getLogger(__name__)
+
+#: Environment variable naming the cache root when none is passed explicitly.
+CACHE_ENV = "SUITETALK_WSDL_CACHE"
+MANIFEST_NAME = "manifest.json"
+MANIFEST_FORMAT = 1
+
+DEFAULT_CONNECT_TIMEOUT = 10.0
+#: NetSuite ends requests that run for 15 minutes; wait that long before giving up on a response.
+DEFAULT_READ_TIMEOUT = 900.0
+
+# Leftovers of a process that died mid-fetch are swept once they are this old; a live fetch is far quicker.
+_STALE_SECONDS = 3600.0
+_INSTALL_ATTEMPTS = 5
+_TMP_PREFIX = ".tmp-"
+_OLD_PREFIX = ".old-"
+
+
+class BundleNotFoundError(BundleError):
+    """The version is not in the cache (or a WSDL path does not exist)."""
+
+
+class CorruptBundleError(BundleError):
+    """A cached bundle fails verification; ``file`` is the first bad file found."""
+
+    def __init__(self, message: str, *, version: str, file: Path) -> None:
+        super().__init__(message)
+        self.version = version
+        self.file = file
+
+
+class RemoteReferenceError(BundleError):
+    """A WSDL given to :func:`make_zeep_client` references a remote document, which is never fetched."""
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    """One file of a bundle as the manifest records it."""
+
+    path: str
+    """Relative to the bundle folder, ``/``-separated."""
+    size: int
+    sha256: str
+    url: str
+    """Where it was fetched or copied from."""
+    references: tuple[str, ...] = ()
+    """Bundle paths of the files it references."""
+
+
+@dataclass(frozen=True)
+class BundleInfo:
+    """What the manifest says about a cached bundle."""
+
+    version: str
+    path: Path
+    """The bundle's ``netsuite.wsdl``: pass it to :func:`make_zeep_client`."""
+    source: str
+    fetched_at: datetime
+    files: tuple[BundleFile, ...]
+
+    @property
+    def total_bytes(self) -> int:
+        return sum(f.size for f in self.files)
+
+
+def default_cache_dir() -> Path:
+    """Where bundles go when neither an argument nor ``SUITETALK_WSDL_CACHE`` says otherwise.
+
+    ``%LOCALAPPDATA%\\suitetalk\\wsdl`` on Windows; elsewhere ``$XDG_CACHE_HOME/suitetalk/wsdl``, or
+    ``~/.cache/suitetalk/wsdl`` when that is unset or not absolute (as the XDG spec asks). Never inside the
+    installed package or a checkout, which may be read-only or shared.
+    """
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "suitetalk" / "wsdl"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    base_dir = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base_dir / "suitetalk" / "wsdl"
+
+
+def _resolve_root(root: Path | str | None) -> Path:
+    if root is None or root == "":
+        root = os.environ.get(CACHE_ENV) or default_cache_dir()
+    return Path(root).expanduser().absolute()
+
+
+class WsdlCache:
+    """Versioned, verified WSDL bundles under one root folder.
+
+    The root is ``root`` if given, else ``$SUITETALK_WSDL_CACHE``, else :func:`default_cache_dir`.
+    ``max_files`` and ``max_bytes`` bound what one fetch may store.
+    """
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        *,
+        max_files: int = DEFAULT_MAX_FILES,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.root: Path = _resolve_root(root)
+        self.limits = Limits(max_files=max_files, max_bytes=max_bytes)
+
+    def __repr__(self) -> str:
+        return f"WsdlCache(root={str(self.root)!r})"
+
+    def bundle_dir(self, version: str) -> Path:
+        """The folder of ``version``'s bundle."""
+        return self.root / check_version(version)
+
+    def wsdl_path(self, version: str) -> Path:
+        """Where ``version``'s ``netsuite.wsdl`` is (or would be) stored."""
+        return self.bundle_dir(version) / WSDL_NAME
+
+    def verify(self, version: str) -> BundleInfo:
+        """Check ``version``'s bundle file by file against its manifest and describe it.
+
+        Raises :class:`BundleNotFoundError` if it is not cached, :class:`CorruptBundleError` naming the
+        first bad file if any file is missing, resized or changed, or references a file not in the bundle.
+        """
+        return _verify(self.bundle_dir(version), version)
+
+    def load(self, version: str) -> Path:
+        """The verified path of ``version``'s ``netsuite.wsdl``; never touches the network."""
+        return self.verify(version).path
+
+    def fetch(
+        self,
+        version: str,
+        source: str | Path | None = None,
+        *,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_FETCH_TIMEOUT,
+    ) -> Path:
+        """Fetch ``version``'s bundle and store it, replacing a cached copy that differs.
+
+        ``source`` is an ``http(s)`` URL of the WSDL (default: NetSuite's published URL for the version),
+        a folder holding ``netsuite.wsdl`` (copied, with no network), or the ``.wsdl`` file itself.
+        Returns the verified path of the stored ``netsuite.wsdl``. Raises :class:`FetchError` if a document
+        is unreachable, not XML, has a DTD, or the bundle exceeds the cache's limits; nothing is stored then.
+        """
+        check_version(version)
+        if source is None:
+            from .endpoints import wsdl_url  # here, so that loading a bundle never imports the config layer
+
+            source = wsdl_url(version)
+        documents = crawl(source, version=version, session=session, timeout=timeout, limits=self.limits)
+        files = tuple(
+            BundleFile(
+                path=doc.path,
+                size=len(doc.content),
+                sha256=hashlib.sha256(doc.content).hexdigest(),
+                url=doc.url,
+                references=doc.references,
+            )
+            for doc in documents
+        )
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "version": version,
+            "source": _describe(source),
+            "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "files": [
+                {
+                    "path": f.path,
+                    "size": f.size,
+                    "sha256": f.sha256,
+                    "url": f.url,
+                    "references": list(f.references),
+                }
+                for f in files
+            ],
+        }
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._sweep_stale()
+        tmp = Path(tempfile.mkdtemp(prefix=f"{_TMP_PREFIX}{version}-", dir=self.root))
+        try:
+            for doc in documents:
+                target = tmp.joinpath(*PurePosixPath(doc.path).parts)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(doc.content)
+            # Written last: a folder without a manifest is never mistaken for a bundle.
+            (tmp / MANIFEST_NAME).write_text(json.dumps(manifest, indent=1), encoding="utf-8")
+            self._install(tmp, version, files)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        log.info("cached WSDL bundle %s from %s in %s", version, source, self.bundle_dir(version))
+        return self.load(version)
+
+    def ensure(
+        self,
+        version: str,
+        source: str | Path | None = None,
+        *,
+        session: requests.Session | None = None,
+        timeout: float | tuple[float, float] = DEFAULT_FETCH_TIMEOUT,
+    ) -> Path:
+        """:meth:`load` the bundle; fetch it if it is not cached, and fetch it again if it is damaged."""
+        try:
+            return self.load(version)
+        except BundleNotFoundError:
+            log.info("WSDL bundle %s is not cached in %s: fetching it", version, self.root)
+        except CorruptBundleError as exc:
+            log.warning("%s: fetching it again", exc)
+        return self.fetch(version, source, session=session, timeout=timeout)
+
+    def list(self) -> builtins.list[BundleInfo]:
+        """The bundles in the cache, oldest version first, as their manifests describe them (unverified)."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for entry in sorted(self.root.iterdir()):
+            if entry.is_dir() and VERSION_RE.match(entry.name):
+                try:
+                    found.append(_read_manifest(entry, entry.name))
+                except BundleError as exc:
+                    log.warning("skipping %s: %s", entry, exc)
+        return found
+
+    def remove(self, version: str) -> None:
+        """Delete ``version``'s bundle; raises :class:`BundleNotFoundError` if it is not cached."""
+        final = self.bundle_dir(version)
+        old = self.root / f"{_OLD_PREFIX}{version}-{secrets.token_hex(4)}"
+        try:
+            os.rename(final, old)  # gone in one step for readers, however long the deletion takes
+        except FileNotFoundError:
+            raise BundleNotFoundError(f"WSDL bundle {version} is not cached in {self.root}") from None
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _install(self, tmp: Path, version: str, files: tuple[BundleFile, ...]) -> None:
+        """Rename ``tmp`` into place, whoever else is installing the same version at the same time."""
+        final = self.bundle_dir(version)
+        wanted = {(f.path, f.sha256) for f in files}
+        displaced: builtins.list[Path] = []
+        try:
+            for _ in range(_INSTALL_ATTEMPTS):
+                try:
+                    os.rename(tmp, final)
+                    return
+                except OSError:
+                    if not final.exists():
+                        continue  # removed meanwhile: try again
+                try:
+                    current = _verify(final, version)
+                except BundleError:
+                    current = None
+                if current is not None and {(f.path, f.sha256) for f in current.files} == wanted:
+                    return  # another process installed the very same bundle: keep it
+                # A damaged or different bundle: move it aside (one atomic step), then retry ours.
+                old = self.root / f"{_OLD_PREFIX}{version}-{secrets.token_hex(4)}"
+                try:
+                    os.rename(final, old)
+                    displaced.append(old)
+                except OSError:
+                    continue
+        finally:
+            for old in displaced:
+                shutil.rmtree(old, ignore_errors=True)
+        raise BundleError(
+            f"could not install WSDL bundle {version} in {final}: other writers kept replacing it"
+        )
+
+    def _sweep_stale(self) -> None:
+        cutoff = time.time() - _STALE_SECONDS
+        for entry in self.root.iterdir():
+            if entry.name.startswith((_TMP_PREFIX, _OLD_PREFIX)):
+                try:
+                    if entry.stat().st_mtime < cutoff:
+                        shutil.rmtree(entry, ignore_errors=True)
+                except OSError:
+                    pass
+
+
+def _describe(source: str | Path) -> str:
+    if isinstance(source, str) and "://" in source:
+        return source
+    return str(Path(source).expanduser().resolve())
+
+
+def _corrupt(folder: Path, version: str, file: Path, problem: str) -> CorruptBundleError:
+    return CorruptBundleError(
+        f"WSDL bundle {version} in {folder} is corrupt: {problem}", version=version, file=file
+    )
+
+
+def _read_manifest(folder: Path, version: str) -> BundleInfo:
+    manifest_path = folder / MANIFEST_NAME
+    if not folder.is_dir():
+        raise BundleNotFoundError(
+            f"WSDL bundle {version} is not cached in {folder.parent}: fetch it with WsdlCache.fetch/ensure"
+        )
+    try:
+        data: Any = json.loads(manifest_path.read_bytes())
+    except FileNotFoundError:
+        raise _corrupt(
+            folder, version, manifest_path, f"{MANIFEST_NAME} is missing (a partial bundle)"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise _corrupt(folder, version, manifest_path, f"{MANIFEST_NAME} is unreadable ({exc})") from None
+    try:
+        if data["format"] != MANIFEST_FORMAT:
+            raise ValueError(f"unknown format {data['format']!r}")
+        if data["version"] != version:
+            raise ValueError(f"it is for version {data['version']!r}")
+        files = tuple(
+            BundleFile(
+                path=_checked_path(entry["path"]),
+                size=_checked_int(entry["size"]),
+                sha256=str(entry["sha256"]),
+                url=str(entry["url"]),
+                references=tuple(_checked_path(ref) for ref in entry["references"]),
+            )
+            for entry in data["files"]
+        )
+        fetched_at = datetime.fromisoformat(data["fetched_at"])
+        source = str(data["source"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _corrupt(folder, version, manifest_path, f"{MANIFEST_NAME} is invalid ({exc})") from None
+    if WSDL_NAME not in {f.path for f in files}:
+        raise _corrupt(folder, version, manifest_path, f"{MANIFEST_NAME} does not list {WSDL_NAME}")
+    return BundleInfo(
+        version=version, path=folder / WSDL_NAME, source=source, fetched_at=fetched_at, files=files
+    )
+
+
+def _checked_path(value: Any) -> str:
+    path = PurePosixPath(str(value))
+    if path.is_absolute() or ".." in path.parts or "\\" in str(value) or not path.parts:
+        raise ValueError(f"unsafe path {value!r}")
+    return str(path)
+
+
+def _checked_int(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"bad size {value!r}")
+    return value
+
+
+def _verify(folder: Path, version: str) -> BundleInfo:
+    info = _read_manifest(folder, version)
+    listed = {f.path for f in info.files}
+    for entry in info.files:
+        file = folder.joinpath(*PurePosixPath(entry.path).parts)
+        try:
+            # Size first: a truncated file is named as such without reading it.
+            size = file.stat().st_size
+            if size != entry.size:
+                raise _corrupt(folder, version, file, f"{entry.path} has {size} bytes, expected {entry.size}")
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        except FileNotFoundError:
+            raise _corrupt(folder, version, file, f"{entry.path} is missing") from None
+        except OSError as exc:
+            raise _corrupt(folder, version, file, f"{entry.path} is unreadable ({exc})") from None
+        if digest != entry.sha256:
+            raise _corrupt(folder, version, file, f"{entry.path} has changed (SHA-256 {digest})")
+        # The references were recorded when the file was fetched; with its hash intact they still hold.
+        for ref in entry.references:
+            if ref not in listed:
+                raise _corrupt(
+                    folder, version, file, f"{entry.path} references {ref}, which is not in the bundle"
+                )
+    return info
+
+
+# --- the zeep client factory -------------------------------------------------------------------------
+
+
+class _NetSuiteAdapter(HTTPAdapter):
+    """A pool sized to the client's concurrency, default time-outs, no retries, and never a cookie."""
+
+    def __init__(self, pool_size: int, timeout: tuple[float, float]) -> None:
+        # No retries here: the client retries itself, knowing which operations are safe to repeat.
+        super().__init__(
+            pool_connections=pool_size, pool_maxsize=pool_size, max_retries=Retry(total=0, read=False)
+        )
+        self.pool_size = pool_size
+        self.timeout = timeout
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        # The jar policy keeps the session from storing cookies, but requests copies Set-Cookie of a
+        # redirect into the request's own jar; dropping the header here covers every path.
+        request.headers.pop("Cookie", None)
+        return super().send(
+            request,
+            stream=stream,
+            timeout=self.timeout if timeout is None else timeout,
+            verify=verify,
+            cert=cert,
+            proxies=proxies,
+        )
+
+
+def make_session(
+    pool_size: int = 5,
+    *,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+) -> requests.Session:
+    """An HTTP session for SuiteTalk requests.
+
+    It keeps and sends no cookies (with token-based authentication NetSuite must see no cookie or session),
+    holds up to ``pool_size`` connections per host (match it to the client's concurrency limit), applies
+    ``(connect_timeout, read_timeout)`` to requests that set no time-out, and never retries by itself.
+    """
+    if pool_size < 1:
+        raise ValueError(f"pool_size must be at least 1, got {pool_size}")
+    session = requests.Session()
+    session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+    adapter = _NetSuiteAdapter(pool_size, (connect_timeout, read_timeout))
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    return session
+
+
+def zeep_settings() -> zeep.Settings:
+    """zeep settings for NetSuite: hardened XML parsing, lenient reading of responses.
+
+    - ``forbid_dtd``, ``forbid_entities``: refuse any document with a DTD or entity declarations.
+    - ``forbid_external``: never fetch an ``http(s)`` document reached by an import (local relative imports
+      still load: zeep blocks only http/https URLs).
+    - ``xml_huge_tree``: lift libxml2's depth and text-size limits, which large search pages can reach.
+    - ``strict=False`` with ``xsd_ignore_sequence_order=True``: an element NetSuite adds in a later release,
+      or sends out of order, neither raises nor swallows the fields after it. ``strict=False`` alone keeps
+      the unknown element in ``_raw_elements`` but drops every field after it; the two together keep all.
+      ``strict=False`` also puts lxml in recover mode, which would accept a truncated document; the
+      transport of :func:`make_zeep_client` therefore refuses a response that is not well-formed XML.
+    """
+    return zeep.Settings(
+        strict=False,
+        xsd_ignore_sequence_order=True,
+        xml_huge_tree=True,
+        forbid_dtd=True,
+        forbid_entities=True,
+        forbid_external=True,
+    )
+
+
+class _LocalTransport(zeep.Transport):
+    """Loads WSDL and schema documents from local files only, and refuses malformed responses."""
+
+    def load(self, url: str) -> bytes:
+        if urlsplit(url).scheme in ("http", "https"):
+            raise ExternalReferenceForbidden(url)  # type: ignore[no-untyped-call]
+        data: bytes = super().load(url)  # type: ignore[no-untyped-call]
+        return data
+
+    def post(self, address: str, message: Any, headers: Any) -> requests.Response:
+        response: requests.Response = super().post(address, message, headers)  # type: ignore[no-untyped-call]
+        _check_well_formed(response)
+        return response
+
+
+def _check_well_formed(response: requests.Response) -> None:
+    media_type: str = get_media_type(response.headers.get("Content-Type", "text/xml"))  # type: ignore[no-untyped-call]
+    if not response.content or "xml" not in media_type:
+        return
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+    try:
+        etree.fromstring(response.content, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise TransportError(  # type: ignore[no-untyped-call]
+            f"server returned a response (HTTP {response.status_code}) that is not well-formed XML: {exc}",
+            status_code=response.status_code,
+            content=response.content,
+        ) from exc
+
+
+def make_zeep_client(
+    wsdl: Path | str,
+    service_url: str,
+    *,
+    version: str,
+    session: requests.Session | None = None,
+    pool_size: int = 5,
+    operation_timeout: float | None = None,
+    settings: zeep.Settings | None = None,
+) -> tuple[zeep.Client, ServiceProxy]:
+    """A zeep client for the local WSDL ``wsdl``, and its service bound to ``service_url``.
+
+    The WSDL and all its schemas are read from disk; a reference to a remote document raises
+    :class:`RemoteReferenceError` instead of being fetched (store the bundle with :class:`WsdlCache`, which
+    makes every reference local). The service is NetSuite's ``NetSuiteBinding`` of ``version`` bound to
+    ``service_url``. ``session`` defaults to :func:`make_session` with ``pool_size`` connections (close it
+    with ``client.transport.session.close()``); ``operation_timeout`` overrides its time-outs;
+    ``settings`` defaults to :func:`zeep_settings`.
+    """
+    check_version(version)
+    url = urlsplit(service_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ValueError(f"service_url must be an http(s) URL, got {service_url!r}")
+    if isinstance(wsdl, str) and urlsplit(wsdl).scheme in ("http", "https"):
+        raise ValueError(
+            f"make_zeep_client loads local files only; got {wsdl!r}: cache it with WsdlCache first"
+        )
+    location = Path(wsdl).expanduser().absolute()
+    if not location.is_file():
+        raise BundleNotFoundError(f"no WSDL at {location}")
+    transport = _LocalTransport(  # type: ignore[no-untyped-call]
+        session=session or make_session(pool_size), operation_timeout=operation_timeout
+    )
+    try:
+        client = zeep.Client(  # type: ignore[no-untyped-call]
+            wsdl=str(location), transport=transport, settings=settings or zeep_settings()
+        )
+    except ExternalReferenceForbidden as exc:
+        raise RemoteReferenceError(
+            f"{location} (or a schema it imports) references the remote document {exc.url}, which is "
+            f"never fetched: store the bundle with WsdlCache.fetch, which makes every reference local"
+        ) from exc
+    binding = f"{{{wsdl_tns(version)}}}NetSuiteBinding"
+    if binding not in client.wsdl.bindings:
+        found = ", ".join(sorted(client.wsdl.bindings)) or "none"
+        raise BundleError(
+            f"{location} has no binding {binding}: is it the WSDL of {version}? (found: {found})"
+        )
+    return client, client.create_service(binding, service_url)  # type: ignore[no-untyped-call]
