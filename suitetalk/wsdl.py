@@ -39,7 +39,7 @@ import zeep
 from lxml import etree
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
-from zeep.exceptions import ExternalReferenceForbidden, TransportError
+from zeep.exceptions import ExternalReferenceForbidden, XMLParseError
 from zeep.proxy import ServiceProxy
 from zeep.utils import get_media_type
 
@@ -532,6 +532,7 @@ class _LocalTransport(zeep.Transport):
 
 
 def _check_well_formed(response: requests.Response) -> None:
+    """Raise zeep's ``XMLParseError`` (what a caller already handles as "not valid SOAP") on broken XML."""
     media_type: str = get_media_type(response.headers.get("Content-Type", "text/xml"))  # type: ignore[no-untyped-call]
     if not response.content or "xml" not in media_type:
         return
@@ -539,10 +540,9 @@ def _check_well_formed(response: requests.Response) -> None:
     try:
         etree.fromstring(response.content, parser=parser)
     except etree.XMLSyntaxError as exc:
-        raise TransportError(  # type: ignore[no-untyped-call]
-            f"server returned a response (HTTP {response.status_code}) that is not well-formed XML: {exc}",
-            status_code=response.status_code,
-            content=response.content,
+        raise XMLParseError(  # type: ignore[no-untyped-call]
+            f"the server's response (HTTP {response.status_code}, {len(response.content)} bytes) is not "
+            f"well-formed XML: {exc}"
         ) from exc
 
 
