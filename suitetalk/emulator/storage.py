@@ -34,6 +34,7 @@ from .criteria import NONE_PLACEHOLDER, Criterion, FieldValue, Predicate, predic
 __all__ = [
     "PSEUDO_FIELDS",
     "UNCHANGED",
+    "Attachment",
     "DeletedRecord",
     "DuplicateExternalId",
     "RecordNotFound",
@@ -72,6 +73,15 @@ CREATE TABLE IF NOT EXISTS deletions (
     deleted_at  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deletions_by_time ON deletions (deleted_at);
+CREATE TABLE IF NOT EXISTS attachments (
+    to_type     TEXT    NOT NULL,
+    to_id       INTEGER NOT NULL,
+    record_type TEXT    NOT NULL,
+    record_id   INTEGER NOT NULL,
+    role        TEXT,
+    attached_at INTEGER NOT NULL,
+    PRIMARY KEY (to_type, to_id, record_type, record_id)
+);
 """
 
 # Queries are composed only from these constants and fixed column names, never from caller input.
@@ -158,6 +168,21 @@ class DeletedRecord:
     internal_id: str
     external_id: str | None
     deleted_at: datetime
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A record attached to another (``attach``): a contact to a customer, a file to a transaction..."""
+
+    to_type: str
+    to_id: str
+    """The record attached to (``attachTo``)."""
+    record_type: str
+    record_id: str
+    """The attached record (``attachedRecord`` or ``contact``)."""
+    role: str | None
+    """Internal id of the contact role, for contacts attached with one."""
+    attached_at: datetime
 
 
 Revision = tuple[bytes, Mapping[str, FieldValue]]
@@ -679,6 +704,95 @@ class RecordStore:
                 "SELECT DISTINCT record_type FROM records ORDER BY record_type"
             ).fetchall()
         return [row[0] for row in rows]
+
+    # --- attachments and clearing (additions for attach/detach and for resetting an emulator)
+
+    def _key_of(self, db: sqlite3.Connection, record_type: str, internal_id: str | int) -> int:
+        """The stored internal id of an existing record; raises :class:`RecordNotFound`."""
+        return int(self._find(db, record_type, internal_id, None).internal_id)
+
+    def attach(
+        self,
+        to_type: str,
+        to_id: str | int,
+        record_type: str,
+        record_id: str | int,
+        *,
+        role: str | None = None,
+    ) -> Attachment:
+        """Attach record ``record_type``/``record_id`` to ``to_type``/``to_id``, both named by internal id.
+
+        Attaching a pair again replaces its role. Raises :class:`RecordNotFound` when either record does
+        not exist.
+        """
+        with self._transaction() as db:
+            to_key = self._key_of(db, to_type, to_id)
+            record_key = self._key_of(db, record_type, record_id)
+            now = self._now()
+            db.execute(
+                "INSERT INTO attachments (to_type, to_id, record_type, record_id, role, attached_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (to_type, to_id, record_type, record_id) DO UPDATE SET role = excluded.role",
+                (to_type, to_key, record_type, record_key, role, now),
+            )
+            (attached_at,) = db.execute(
+                "SELECT attached_at FROM attachments "
+                "WHERE to_type = ? AND to_id = ? AND record_type = ? AND record_id = ?",
+                (to_type, to_key, record_type, record_key),
+            ).fetchone()
+        return Attachment(to_type, str(to_key), record_type, str(record_key), role, _from_micros(attached_at))
+
+    def detach(self, to_type: str, to_id: str | int, record_type: str, record_id: str | int) -> bool:
+        """Remove an attachment; returns whether there was one.
+
+        Raises :class:`RecordNotFound` when either record does not exist (detaching a pair that exists but
+        is not attached is not an error).
+        """
+        with self._transaction() as db:
+            to_key = self._key_of(db, to_type, to_id)
+            record_key = self._key_of(db, record_type, record_id)
+            cursor = db.execute(
+                "DELETE FROM attachments "
+                "WHERE to_type = ? AND to_id = ? AND record_type = ? AND record_id = ?",
+                (to_type, to_key, record_type, record_key),
+            )
+            return cursor.rowcount > 0
+
+    def attachments(self, to_type: str, to_id: str | int) -> list[Attachment]:
+        """The records attached to one record, oldest attachment first.
+
+        Attachments of records deleted since are left out (internal ids are never reused, so a deleted
+        record's attachments can never come back to life).
+        """
+        key = _internal_id(to_id)
+        if key is None:
+            return []
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT a.record_type, a.record_id, a.role, a.attached_at FROM attachments AS a "
+                "JOIN records AS r ON r.record_type = a.record_type AND r.internal_id = a.record_id "
+                "WHERE a.to_type = ? AND a.to_id = ? "
+                "AND EXISTS (SELECT 1 FROM records WHERE record_type = ? AND internal_id = ?) "
+                "ORDER BY a.attached_at, a.rowid",
+                (to_type, key, to_type, key),
+            ).fetchall()
+        return [
+            Attachment(to_type, str(key), row[0], str(row[1]), row[2], _from_micros(row[3])) for row in rows
+        ]
+
+    def clear(self, *, reset_ids: bool = False) -> None:
+        """Delete every record, deletion and attachment, as a freshly created store would hold.
+
+        Internal id sequences are kept by default, so an id handed out before the clear never names a
+        different record afterwards (NetSuite never reuses internal ids either); ``reset_ids=True`` starts
+        every record type at 1 again.
+        """
+        with self._transaction() as db:
+            db.execute("DELETE FROM records")
+            db.execute("DELETE FROM deletions")
+            db.execute("DELETE FROM attachments")
+            if reset_ids:
+                db.execute("DELETE FROM id_sequences")
 
 
 def _str_or_none(value: Any) -> FieldValue:
