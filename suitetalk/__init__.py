@@ -1,48 +1,71 @@
 """suitetalk: a Python client for NetSuite SuiteTalk SOAP web services.
 
-The names in ``__all__`` are the public surface; everything else may change between releases.
+The names in ``__all__`` are the public surface; everything else may change between releases. They are
+imported on first use (PEP 562), so that ``import suitetalk`` stays cheap for scripts that need only part
+of the package.
 """
 
 from __future__ import annotations
 
-from .auth import PassportBuilder, TokenPassport, compute_signature, verify_signature
-from .config import (
-    Account,
-    ClientConfig,
-    ConfigError,
-    Credentials,
-    Environment,
-    Preferences,
-    RetryPolicy,
-    SearchPreferences,
-)
-from .errors import (
-    AuthenticationError,
-    ConcurrencyLimitError,
-    FaultError,
-    InvalidVersionError,
-    OutcomeUnknownError,
-    PermissionDeniedError,
-    RecordError,
-    RecordNotFoundError,
-    RequestLimitError,
-    SearchExpiredError,
-    ServerError,
-    ServiceUnavailableError,
-    SuiteTalkError,
-    TransportError,
-)
-from .profiles import Profile, load_profile
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+#: public name -> module that defines it
+_EXPORTS: dict[str, str] = {
+    "Client": "client",
+    "LIST_LIMITS": "client",
+    "PassportBuilder": "auth",
+    "TokenPassport": "auth",
+    "compute_signature": "auth",
+    "verify_signature": "auth",
+    "Account": "config",
+    "ClientConfig": "config",
+    "ConfigError": "config",
+    "Credentials": "config",
+    "Environment": "config",
+    "Preferences": "config",
+    "RetryPolicy": "config",
+    "SearchPreferences": "config",
+    "Profile": "profiles",
+    "load_profile": "profiles",
+    "RecordRef": "records",
+    "RecordDataError": "records",
+    "UnknownRecordTypeError": "records",
+    "UnknownFieldError": "records",
+    "ReadResult": "results",
+    "StatusDetail": "results",
+    "WriteResult": "results",
+    "SearchPage": "search",
+    "SearchResults": "search",
+    "CriteriaError": "search",
+    "AuthenticationError": "errors",
+    "ConcurrencyLimitError": "errors",
+    "FaultError": "errors",
+    "InvalidVersionError": "errors",
+    "OutcomeUnknownError": "errors",
+    "PermissionDeniedError": "errors",
+    "RecordError": "errors",
+    "RecordNotFoundError": "errors",
+    "RequestLimitError": "errors",
+    "SearchExpiredError": "errors",
+    "ServerError": "errors",
+    "ServiceUnavailableError": "errors",
+    "SuiteTalkError": "errors",
+    "TransportError": "errors",
+}
+
 __all__ = [
+    "LIST_LIMITS",
     "Account",
     "AuthenticationError",
+    "Client",
     "ClientConfig",
     "ConcurrencyLimitError",
     "ConfigError",
     "Credentials",
+    "CriteriaError",
     "Environment",
     "FaultError",
     "InvalidVersionError",
@@ -51,19 +74,76 @@ __all__ = [
     "PermissionDeniedError",
     "Preferences",
     "Profile",
+    "ReadResult",
+    "RecordDataError",
     "RecordError",
     "RecordNotFoundError",
+    "RecordRef",
     "RequestLimitError",
     "RetryPolicy",
     "SearchExpiredError",
+    "SearchPage",
     "SearchPreferences",
+    "SearchResults",
     "ServerError",
     "ServiceUnavailableError",
+    "StatusDetail",
     "SuiteTalkError",
     "TokenPassport",
     "TransportError",
+    "UnknownFieldError",
+    "UnknownRecordTypeError",
+    "WriteResult",
     "__version__",
     "compute_signature",
     "load_profile",
     "verify_signature",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'suitetalk' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:
+    from .auth import PassportBuilder, TokenPassport, compute_signature, verify_signature
+    from .client import LIST_LIMITS, Client
+    from .config import (
+        Account,
+        ClientConfig,
+        ConfigError,
+        Credentials,
+        Environment,
+        Preferences,
+        RetryPolicy,
+        SearchPreferences,
+    )
+    from .errors import (
+        AuthenticationError,
+        ConcurrencyLimitError,
+        FaultError,
+        InvalidVersionError,
+        OutcomeUnknownError,
+        PermissionDeniedError,
+        RecordError,
+        RecordNotFoundError,
+        RequestLimitError,
+        SearchExpiredError,
+        ServerError,
+        ServiceUnavailableError,
+        SuiteTalkError,
+        TransportError,
+    )
+    from .profiles import Profile, load_profile
+    from .records import RecordDataError, RecordRef, UnknownFieldError, UnknownRecordTypeError
+    from .results import ReadResult, StatusDetail, WriteResult
+    from .search import CriteriaError, SearchPage, SearchResults

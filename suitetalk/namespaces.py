@@ -59,5 +59,5 @@ def wsdl_tns(version: str) -> str:
 
 def version_of_namespace(namespace: str) -> str | None:
     """The endpoint version a NetSuite namespace URI belongs to, or ``None`` if it is not one."""
-    m = re.match(r"^urn:(?:[a-z.]+)_(20\d\d_[12])\.[a-z.]+\.webservices\.netsuite\.com$", namespace)
+    m = re.match(r"^urn:(?:[a-z.]+)_(20\d\d_[12])(?:\.[a-z.]+)?\.webservices\.netsuite\.com$", namespace)
     return m.group(1) if m else None
