@@ -197,11 +197,14 @@ class Client:
         )
 
     def _discover_limit(self) -> None:
-        """Ask NetSuite for this integration's concurrency limit once, when none was configured."""
+        """Ask NetSuite for this integration's concurrency limit once, when none was configured.
+
+        Other threads wait on the lock meanwhile, so that none sends at the default limit while the real
+        one is on its way.
+        """
         with self._discovery_lock:
             if self._limit_known:
                 return
-            self._limit_known = True
             try:
                 info = self.get_integration_governance_info()
             except SuiteTalkError as exc:
@@ -211,6 +214,8 @@ class Client:
                     self.limiter.limit,
                 )
                 return
+            finally:
+                self._limit_known = True
             limit = info.get("integrationConcurrencyLimit")
             if isinstance(limit, int) and limit > 0:
                 self.limiter.limit = limit
@@ -293,7 +298,8 @@ class Client:
     def _label(record: Any) -> str:
         external = getattr(record, "externalId", None)
         internal = getattr(record, "internalId", None)
-        kind = getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", "record")
+        local = getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", "record")
+        kind = local[:1].lower() + local[1:]  # NetSuite's record type name: Customer -> customer
         if external:
             return f"{kind} externalId={external}"
         if internal:

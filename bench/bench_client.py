@@ -1,0 +1,186 @@
+"""Client benchmarks against the emulator running in a process of its own.
+
+1. Bulk upsert: 10,000 customers through ``Client.upsert_list`` with the emulator at a concurrency limit
+   of 5 and 100 ms latency per request, with and without 10% injected concurrency faults. The ideal is
+   records / (limit x records per request) x latency; the ratio is wall time / ideal.
+2. Memory: peak Python allocations (tracemalloc) while iterating searches of 10,000, 50,000 and 100,000
+   records page by page; flat means the peak does not grow with the number of records.
+3. Overhead per ``get``: ``Client.get`` against a bare zeep call of the same operation (with a fresh
+   passport each), same emulator, same run, no latency; the ratio is client time / bare time.
+
+    .venv/bin/python bench/bench_client.py [--records 10000] [--skip-memory] [--memory-records 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import multiprocessing
+import statistics
+import time
+import tracemalloc
+from typing import Any
+
+from suitetalk import ClientConfig, Credentials, RetryPolicy
+from suitetalk.auth import PassportBuilder
+from suitetalk.client import Client
+from suitetalk.emulator import Emulator, EmulatorSettings
+from suitetalk.namespaces import wsdl_tns
+
+UPSERT_LIST_SIZE = 100
+
+
+class Server:
+    """The emulator in its own process: the client's work must not share the server's interpreter."""
+
+    def __init__(self, **settings: Any) -> None:
+        self.settings = EmulatorSettings(**settings)
+        ctx = multiprocessing.get_context("spawn")
+        self._commands = ctx.Queue()
+        self._answers = ctx.Queue()
+        self._process = ctx.Process(
+            target=_serve, args=(self.settings, self._commands, self._answers), daemon=True
+        )
+
+    def __enter__(self) -> Server:
+        self._process.start()
+        self.base_url, self.version = self._answers.get(timeout=60)
+        return self
+
+    def configure(self, **changes: Any) -> None:
+        self._commands.put(("configure", changes))
+        self._answers.get(timeout=30)
+
+    def count(self, record_type: str) -> int:
+        self._commands.put(("count", record_type))
+        result: int = self._answers.get(timeout=30)
+        return result
+
+    def __exit__(self, *exc: object) -> None:
+        self._commands.put(("stop", None))
+        self._process.join(30)
+
+    @property
+    def credentials(self) -> Credentials:
+        assert self.settings.credentials is not None
+        return self.settings.credentials
+
+
+def _serve(settings: EmulatorSettings, commands: Any, answers: Any) -> None:
+    with Emulator(settings) as emulator:
+        answers.put((emulator.base_url, emulator.version))
+        while True:
+            command, argument = commands.get()
+            if command == "stop":
+                return
+            if command == "configure":
+                emulator.configure(**argument)
+                answers.put(None)
+            elif command == "count":
+                answers.put(emulator.store.count(argument))
+
+
+def client_for(server: Server, **config: Any) -> Client:
+    return Client(
+        server.credentials, ClientConfig(endpoint=server.base_url, version=server.version, **config)
+    )
+
+
+def bench_bulk_upsert(records: int) -> None:
+    limit, latency = 5, 0.1
+    ideal = records / (limit * UPSERT_LIST_SIZE) * latency
+    print(
+        f"\n1. upsert_list of {records:,} customers, emulator limit {limit}, latency {latency * 1000:.0f} ms"
+    )
+    print(f"   ideal = {records:,} / ({limit} x {UPSERT_LIST_SIZE}) x {latency} s = {ideal:.2f} s")
+    for fault_rate in (0.0, 0.1):
+        with Server(
+            concurrency_limit=limit, latency=latency, concurrency_fault_rate=fault_rate, seed=7
+        ) as server:
+            retry = RetryPolicy(max_attempts=15, initial_wait=0.05, max_wait=2.0)
+            with client_for(server, retry=retry) as client:
+                client.get_server_time()  # load, connect and discover the limit before timing
+                batch = [
+                    client.record(
+                        "customer", companyName=f"Bulk {i}", external_id=f"B-{i}", email=f"b{i}@x.test"
+                    )
+                    for i in range(records)
+                ]
+                start = time.perf_counter()
+                results = client.upsert_list(batch)
+                wall = time.perf_counter() - start
+                stats = client.retry_stats
+            stored = server.count("customer")
+        lost = sum(not r.success for r in results)
+        print(
+            f"   faults {fault_rate:>4.0%}: wall {wall:.2f} s = {wall / ideal:.2f}x ideal; "
+            f"stored {stored:,}, "
+            f"failed {lost}, retries {stats.retries} ({dict(stats.retries_by_code)})"
+        )
+
+
+def bench_memory(sizes: list[int]) -> None:
+    print("\n2. peak memory while iterating a search (tracemalloc, page size 1000, body fields only)")
+    largest = max(sizes)
+    with Server(concurrency_limit=0) as server, client_for(server, concurrency=4) as client:
+        for start in range(0, largest, 10_000):
+            client.add_list(
+                client.record("customer", companyName=f"Mem {i}", email=f"m{i}@mem.test")
+                for i in range(start, min(largest, start + 10_000))
+            )
+        for size in sizes:
+            gc.collect()
+            tracemalloc.start()
+            search = client.search("customer", {"email": ("contains", "@mem.test")}, page_size=1000)
+            for seen, _record in enumerate(search, start=1):
+                if seen == size:
+                    break
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            print(f"   {size:>7,} records iterated: peak {peak / 2**20:6.1f} MiB")
+
+
+def bench_get_overhead(rounds: int) -> None:
+    print(f"\n3. overhead per get (median of {rounds} calls each, interleaved), no latency")
+    with Server(concurrency_limit=0) as server, client_for(server, concurrency=5) as client:
+        internal_id = client.add("customer", companyName="Overhead", external_id="OH-1").internal_id
+        builder = PassportBuilder(server.credentials)
+        bare = client.zeep.create_service(
+            f"{{{wsdl_tns(server.version)}}}NetSuiteBinding", client.service_url
+        )
+        ref = client.ref("customer", internal_id)
+
+        def bare_get() -> Any:
+            return bare.get(baseRef=ref, _soapheaders={"tokenPassport": builder.build().to_zeep()})
+
+        ours, theirs = [], []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            client.get("customer", internal_id)
+            t1 = time.perf_counter()
+            bare_get()
+            t2 = time.perf_counter()
+            ours.append(t1 - t0)
+            theirs.append(t2 - t1)
+        a, b = statistics.median(ours), statistics.median(theirs)
+        print(f"   Client.get {a * 1000:.2f} ms, bare zeep get {b * 1000:.2f} ms: ratio {a / b:.2f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=10_000)
+    parser.add_argument("--memory-records", type=int, default=100_000)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--rounds", type=int, default=300)
+    args = parser.parse_args()
+    bench_get_overhead(args.rounds)
+    bench_bulk_upsert(args.records)
+    if not args.skip_memory:
+        top = args.memory_records
+        bench_memory(sorted({max(1000, top // 10), max(1000, top // 2), top}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""Typed results of record operations: per-record outcome, every status detail, NetSuite's request id.
+
+NetSuite reports each record's outcome in a ``status`` (``isSuccess`` and ``statusDetail`` entries with
+``code``, ``message`` and ``type`` ERROR/WARN/INFO). A list operation can succeed for some records and fail
+for others: :meth:`WriteResult.list_from_zeep` and :meth:`ReadResult.list_from_zeep` return one result per
+input, in input order, and never turn a partial failure into an exception. ``raise_for_status()`` does that
+on request, one record at a time.
+
+``from_zeep`` accepts what zeep returns for an operation: the whole ``{header, body}`` answer (the request id
+is then read from ``documentInfo/nsId``), the body, the ``...Response`` wrapper or the bare
+``WriteResponse``/``ReadResponse``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import OutcomeUnknownError, RecordError, RecordNotFoundError, SuiteTalkError
+from .records import RecordRef
+
+__all__ = ["ReadResult", "StatusDetail", "WriteResult", "ns_id_of"]
+
+#: Status code of a read, update or delete of a record that does not exist.
+RECORD_NOT_FOUND_CODE = "RCRD_DSNT_EXIST"
+
+
+@dataclass(frozen=True)
+class StatusDetail:
+    """One ``statusDetail``; ``type`` is ``ERROR``, ``WARN`` or ``INFO`` (``ERROR`` if NetSuite omits it)."""
+
+    code: str | None
+    message: str | None
+    type: str = "ERROR"
+    after_submit_failed: bool | None = None
+
+    @classmethod
+    def from_zeep(cls, detail: Any) -> StatusDetail:
+        return cls(
+            code=_str_or_none(_get(detail, "code")),
+            message=_str_or_none(_get(detail, "message")),
+            type=str(_get(detail, "type") or "ERROR"),
+            after_submit_failed=_get(detail, "afterSubmitFailed"),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.code or self.type}: {self.message or '(no message)'}"
+
+
+def _get(obj: Any, name: str) -> Any:
+    """A field of a zeep object or mapping, ``None`` if it is absent."""
+    if obj is None:
+        return None
+    if isinstance(obj, dict):
+        return obj.get(name)
+    try:
+        return obj[name]
+    except (KeyError, TypeError, AttributeError):
+        return getattr(obj, name, None)
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _status(status: Any) -> tuple[bool, tuple[StatusDetail, ...]]:
+    details = tuple(StatusDetail.from_zeep(d) for d in (_get(status, "statusDetail") or []))
+    return bool(_get(status, "isSuccess")), details
+
+
+def ns_id_of(response: Any) -> str | None:
+    """NetSuite's request id (``documentInfo/nsId``) from zeep's ``{header, body}`` answer, if present."""
+    return _str_or_none(_get(_get(_get(response, "header"), "documentInfo"), "nsId"))
+
+
+def _unwrap(response: Any, *names: str) -> tuple[Any, str | None]:
+    """Descend from zeep's answer to the first of ``names`` found; also return the nsId of the header."""
+    body = _get(response, "body")
+    current = response if body is None else body
+    for name in names:
+        inner = _get(current, name)
+        if inner is not None:
+            return inner, ns_id_of(response)
+    return current, ns_id_of(response)
+
+
+def _describe_failure(operation: str | None, what: str, errors: Sequence[StatusDetail]) -> str:
+    reasons = "; ".join(str(d) for d in errors) or "NetSuite reported a failure without details"
+    return f"{operation or 'operation'} failed for {what}: {reasons}"
+
+
+def _raise(details: tuple[StatusDetail, ...], *, operation: str | None, ns_id: str | None, what: str) -> None:
+    errors = [d for d in details if d.type == "ERROR"]
+    first = errors[0] if errors else (details[0] if details else None)
+    cls = RecordNotFoundError if any(d.code == RECORD_NOT_FOUND_CODE for d in errors) else RecordError
+    raise cls(
+        _describe_failure(operation, what, errors),
+        details=details,
+        operation=operation,
+        code=first.code if first else None,
+        ns_message=first.message if first else None,
+        ns_id=ns_id,
+    )
+
+
+def _detail_of(error: SuiteTalkError) -> StatusDetail:
+    return StatusDetail(code=error.code, message=str(error), type="ERROR")
+
+
+def _ref_of(record: Any) -> RecordRef | None:
+    """A reference to what was sent: a zeep record or ``RecordRef``; ``None`` if it carries no id."""
+    if record is None:
+        return None
+    local = getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", None)
+    try:
+        if local in ("RecordRef", "CustomRecordRef"):
+            return RecordRef.from_zeep(record)
+        return RecordRef.from_record(record)
+    except (TypeError, ValueError):
+        return None
+
+
+_NO_RESULT = StatusDetail(code=None, message="NetSuite returned no result for this record", type="ERROR")
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """Outcome of writing one record (add, update, upsert, delete and their list forms)."""
+
+    success: bool
+    internal_id: str | None = None
+    external_id: str | None = None
+    record_type: str | None = None
+    details: tuple[StatusDetail, ...] = ()
+    ns_id: str | None = None
+    operation: str | None = None
+    #: Internal id of the custom record type, for custom records.
+    type_id: str | None = None
+    #: The error that failed the whole request this record was in (a fault, a lost response...), if any.
+    error: SuiteTalkError | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def outcome_unknown(self) -> bool:
+        """True when the request was sent but its answer lost: NetSuite may or may not have written it."""
+        return isinstance(self.error, OutcomeUnknownError)
+
+    @classmethod
+    def from_error(cls, error: SuiteTalkError, record: Any = None) -> WriteResult:
+        """The result of a record whose whole request failed with ``error`` (``record``: what was sent)."""
+        ref = _ref_of(record)
+        return cls(
+            success=False,
+            internal_id=ref.internal_id if ref else None,
+            external_id=ref.external_id if ref else None,
+            record_type=ref.type if ref else None,
+            details=(_detail_of(error),),
+            ns_id=error.ns_id,
+            operation=error.operation,
+            error=error,
+        )
+
+    @property
+    def errors(self) -> tuple[StatusDetail, ...]:
+        return tuple(d for d in self.details if d.type == "ERROR")
+
+    @property
+    def warnings(self) -> tuple[StatusDetail, ...]:
+        return tuple(d for d in self.details if d.type == "WARN")
+
+    @property
+    def ref(self) -> RecordRef | None:
+        """A reference to the written record, if NetSuite returned one with an id."""
+        if self.internal_id is None and self.external_id is None:
+            return None
+        return RecordRef(self.internal_id, self.external_id, self.record_type, type_id=self.type_id)
+
+    @classmethod
+    def from_zeep(
+        cls, response: Any, ns_id: str | None = None, *, operation: str | None = None
+    ) -> WriteResult:
+        """From a ``WriteResponse`` (or zeep's whole answer to a single-record write)."""
+        write_response, header_ns_id = _unwrap(response, "writeResponse")
+        success, details = _status(_get(write_response, "status"))
+        ref = _get(write_response, "baseRef")
+        record_type = _get(ref, "type")
+        if record_type is None and ref is not None and _get(ref, "typeId") is not None:
+            record_type = "customRecord"
+        return cls(
+            success=success,
+            internal_id=_str_or_none(_get(ref, "internalId")),
+            external_id=_str_or_none(_get(ref, "externalId")),
+            record_type=_str_or_none(record_type),
+            details=details,
+            ns_id=ns_id or header_ns_id,
+            operation=operation,
+            type_id=_str_or_none(_get(ref, "typeId")),
+        )
+
+    @classmethod
+    def list_from_zeep(
+        cls,
+        response: Any,
+        ns_id: str | None = None,
+        *,
+        operation: str | None = None,
+        expected: int | None = None,
+    ) -> list[WriteResult]:
+        """One result per record of a ``WriteResponseList``, in input order.
+
+        With ``expected`` (the number of records sent), records NetSuite gave no result for get a failed
+        result carrying the list's own status details, so the caller always has one result per input.
+        """
+        response_list, header_ns_id = _unwrap(response, "writeResponseList")
+        ns_id = ns_id or header_ns_id
+        results = [
+            cls.from_zeep(r, ns_id, operation=operation) for r in _get(response_list, "writeResponse") or []
+        ]
+        if expected is not None and len(results) < expected:
+            _, list_details = _status(_get(response_list, "status"))
+            missing = cls(False, details=list_details or (_NO_RESULT,), ns_id=ns_id, operation=operation)
+            results.extend([missing] * (expected - len(results)))
+        return results
+
+    def raise_for_status(self) -> WriteResult:
+        """Raise :class:`~suitetalk.errors.RecordError` (``RecordNotFoundError`` for ``RCRD_DSNT_EXIST``) if
+        the write failed, or the request's own error; return ``self`` otherwise (warnings do not raise)."""
+        if self.error is not None:
+            raise self.error
+        if not self.success:
+            ident = self.internal_id and f"internalId={self.internal_id}"
+            ident = ident or (self.external_id and f"externalId={self.external_id}")
+            what = " ".join(p for p in (self.record_type or "record", ident) if p)
+            _raise(self.details, operation=self.operation, ns_id=self.ns_id, what=what)
+        return self
+
+
+@dataclass(frozen=True)
+class ReadResult:
+    """Outcome of reading one record (get, getList): the zeep record, or the reason it is missing."""
+
+    success: bool
+    record: Any = field(default=None, repr=False)
+    details: tuple[StatusDetail, ...] = ()
+    ns_id: str | None = None
+    operation: str | None = None
+    #: The reference that was read, when the caller supplied it (named in errors).
+    ref: RecordRef | None = None
+    #: The error that failed the whole request this read was in, if any.
+    error: SuiteTalkError | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_error(cls, error: SuiteTalkError, ref: RecordRef | None = None) -> ReadResult:
+        """The result of a read whose whole request failed with ``error``."""
+        return cls(
+            False,
+            details=(_detail_of(error),),
+            ns_id=error.ns_id,
+            operation=error.operation,
+            ref=ref,
+            error=error,
+        )
+
+    @property
+    def errors(self) -> tuple[StatusDetail, ...]:
+        return tuple(d for d in self.details if d.type == "ERROR")
+
+    @property
+    def warnings(self) -> tuple[StatusDetail, ...]:
+        return tuple(d for d in self.details if d.type == "WARN")
+
+    @property
+    def record_type(self) -> str | None:
+        """``"customer"`` for a ``Customer`` record; ``None`` without a record."""
+        qname = getattr(getattr(self.record, "_xsd_type", None), "qname", None)
+        return None if qname is None else str(qname.localname[:1].lower() + qname.localname[1:])
+
+    @property
+    def internal_id(self) -> str | None:
+        return _str_or_none(_get(self.record, "internalId"))
+
+    @property
+    def external_id(self) -> str | None:
+        return _str_or_none(_get(self.record, "externalId"))
+
+    @classmethod
+    def from_zeep(
+        cls,
+        response: Any,
+        ns_id: str | None = None,
+        *,
+        operation: str | None = None,
+        ref: RecordRef | None = None,
+    ) -> ReadResult:
+        """From a ``ReadResponse`` (or zeep's whole answer to ``get``); ``ref`` is what was asked for."""
+        read_response, header_ns_id = _unwrap(response, "readResponse")
+        success, details = _status(_get(read_response, "status"))
+        return cls(
+            success=success,
+            record=_get(read_response, "record"),
+            details=details,
+            ns_id=ns_id or header_ns_id,
+            operation=operation,
+            ref=ref,
+        )
+
+    @classmethod
+    def list_from_zeep(
+        cls,
+        response: Any,
+        ns_id: str | None = None,
+        *,
+        operation: str | None = None,
+        refs: Sequence[RecordRef] | None = None,
+    ) -> list[ReadResult]:
+        """One result per reference of a ``ReadResponseList`` (getList), in input order.
+
+        With ``refs`` (the references sent), each result carries its reference, and references NetSuite gave
+        no result for get a failed result carrying the list's own status details.
+        """
+        response_list, header_ns_id = _unwrap(response, "readResponseList")
+        ns_id = ns_id or header_ns_id
+        responses = list(_get(response_list, "readResponse") or [])
+        wanted: list[RecordRef | None] = list(refs) if refs is not None else [None] * len(responses)
+        results = [
+            cls.from_zeep(r, ns_id, operation=operation, ref=ref)
+            for r, ref in zip(responses, wanted, strict=False)
+        ]
+        if refs is None:
+            results += [cls.from_zeep(r, ns_id, operation=operation) for r in responses[len(results) :]]
+        elif len(results) < len(wanted):
+            _, list_details = _status(_get(response_list, "status"))
+            for ref in wanted[len(results) :]:
+                results.append(
+                    cls(
+                        False,
+                        details=list_details or (_NO_RESULT,),
+                        ns_id=ns_id,
+                        operation=operation,
+                        ref=ref,
+                    )
+                )
+        return results
+
+    def raise_for_status(self) -> ReadResult:
+        """Raise :class:`~suitetalk.errors.RecordError` (``RecordNotFoundError`` for ``RCRD_DSNT_EXIST``) if
+        the read failed, or the request's own error; return ``self`` otherwise."""
+        if self.error is not None:
+            raise self.error
+        if not self.success:
+            what = "record"
+            if self.ref is not None:
+                ident = (
+                    f"internalId={self.ref.internal_id}"
+                    if self.ref.internal_id
+                    else f"externalId={self.ref.external_id}"
+                )
+                what = f"{self.ref.type or 'record'} {ident}"
+            _raise(self.details, operation=self.operation, ns_id=self.ns_id, what=what)
+        return self

@@ -1,0 +1,126 @@
+"""Retries and concurrency against an emulator that injects NetSuite's governance faults for real."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from suitetalk import ClientConfig, OutcomeUnknownError, RetryPolicy
+from suitetalk.client import Client
+from suitetalk.emulator import Emulator
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    with Emulator(concurrency_limit=5, seed=1234) as running:
+        yield running
+
+
+def make_client(emulator: Emulator, **config: object) -> Client:
+    retry = config.pop("retry", RetryPolicy(max_attempts=15, initial_wait=0.002, max_wait=0.05))
+    return Client(
+        emulator.credentials,
+        ClientConfig(endpoint=emulator.base_url, version=emulator.version, retry=retry, **config),  # type: ignore[arg-type]
+    )
+
+
+def test_eight_threads_upsert_5000_records_through_faults_without_loss_or_duplicates(
+    emulator: Emulator,
+) -> None:
+    emulator.configure(concurrency_fault_rate=0.2, lose_response_rate=0.1, seed=99)
+    errors: list[BaseException] = []
+    failures: list[object] = []
+    with make_client(emulator) as client:
+        records = [
+            client.record("customer", companyName=f"Sync {i}", external_id=f"SYNC-{i}", phone=str(i))
+            for i in range(5000)
+        ]
+
+        def worker(part: int) -> None:
+            try:
+                results = client.upsert_list(records[part::8])
+                failures.extend(r for r in results if not r.success)
+            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=240)
+        stats = client.retry_stats
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert failures == []
+    assert emulator.store.count("customer") == 5000
+    stored = emulator.store.get_many("customer", emulator.store.search("customer", []))
+    assert sorted(r.external_id for r in stored) == sorted(f"SYNC-{i}" for i in range(5000))
+    injected = emulator.stats
+    # The faults really happened, and were absorbed by retries.
+    assert injected.injected_concurrency_faults > 0
+    assert injected.lost_responses > 0
+    assert stats.retries >= injected.injected_concurrency_faults + injected.lost_responses
+
+
+def test_add_list_without_external_ids_reports_unknown_outcome_instead_of_duplicating(
+    emulator: Emulator,
+) -> None:
+    with make_client(emulator) as client:
+        client.get_server_time()  # discover the limit before faults start
+        emulator.configure(lose_response_rate=1.0)
+        before = emulator.store.count("customer")
+        records = [client.record("customer", companyName=f"No ext {i}") for i in range(250)]
+        results = client.add_list(records)
+        emulator.configure(lose_response_rate=0.0)
+    assert len(results) == 250
+    assert all(not r.success for r in results)
+    assert all(r.outcome_unknown for r in results)
+    assert isinstance(results[0].error, OutcomeUnknownError)
+    assert "outcome" in str(results[0].error).lower()
+    # Each request was executed once (its response lost), never resent: 250 records, not more.
+    assert emulator.store.count("customer") - before == 250
+    assert emulator.stats.operations.get("addList") == 2
+
+
+def test_single_add_without_external_id_raises_outcome_unknown(emulator: Emulator) -> None:
+    with make_client(emulator) as client:
+        client.get_server_time()
+        emulator.configure(lose_response_rate=1.0)
+        with pytest.raises(OutcomeUnknownError) as info:
+            client.add("customer", companyName="Lost One")
+        emulator.configure(lose_response_rate=0.0)
+    assert "customer" in str(info.value)
+    assert emulator.store.count("customer") == 1
+
+
+def test_concurrency_faults_are_retried_and_logged(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    with make_client(emulator) as client:
+        client.get_server_time()
+        emulator.configure(concurrency_fault_rate=0.5, seed=3)
+        with caplog.at_level(logging.INFO, logger="suitetalk"):
+            for i in range(10):
+                assert client.upsert("customer", companyName=f"Retry {i}", external_id=f"R-{i}").success
+    retry_lines = [r.getMessage() for r in caplog.records if "WS_REQUEST_BLOCKED" in r.getMessage()]
+    assert retry_lines, "each retry is logged with its code"
+    assert all("s" in line for line in retry_lines)
+    secret = emulator.credentials.consumer_secret.get_secret_value()
+    assert secret not in caplog.text
+
+
+def test_client_limiter_keeps_requests_under_the_discovered_limit(emulator: Emulator) -> None:
+    emulator.configure(concurrency_limit=3, latency=0.02)
+    with make_client(emulator) as client:
+        records = [
+            client.record("customer", companyName=f"Lim {i}", external_id=f"LIM-{i}") for i in range(1200)
+        ]
+        emulator.reset_stats()
+        results = client.upsert_list(records)
+        assert client.limiter.max_limit == 3
+    assert all(r.success for r in results)
+    assert emulator.max_in_flight <= 3
+    assert emulator.stats.rejected == 0
