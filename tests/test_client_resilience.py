@@ -43,7 +43,7 @@ def test_eight_threads_upsert_5000_records_through_faults_without_loss_or_duplic
             try:
                 results = client.upsert_list(records[part::8])
                 failures.extend(r for r in results if not r.success)
-            except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            except BaseException as exc:
                 errors.append(exc)
 
         threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
