@@ -36,6 +36,8 @@ class Ref:
     external_id: str | None = None
     custom_type_id: str | None = None
     """For custom records: the custom record type's internal id (a ``CustomRecordRef``)."""
+    name: str | None = None
+    """The record's display name (``BaseRef/name``), where NetSuite gives one."""
 
 
 class Responses:
@@ -61,8 +63,10 @@ class Responses:
         return node
 
     def ref(self, parent: etree._Element, tag: str, ref: Ref) -> etree._Element:
-        """A ``RecordRef`` (or ``CustomRecordRef``) element named ``tag``."""
+        """A ``RecordRef`` (or ``CustomRecordRef``) element named ``tag``, with its name when known."""
         node = etree.SubElement(parent, tag)
+        if ref.name is not None:
+            self.core_child(node, "name", ref.name)
         if ref.custom_type_id is not None:
             node.set(XSI_TYPE, "platformCore:CustomRecordRef")
         else:

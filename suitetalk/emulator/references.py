@@ -1,0 +1,162 @@
+"""What reference fields point to, and the names NetSuite shows on references.
+
+NetSuite fills ``name`` on every ``RecordRef`` it returns (``<entity internalId="176"><name>Adelina
+Shonkwiler</name></entity>``) and offers, through ``getSelectValue``, the records a reference field may take.
+Both need to know which record types a field points to. The schema does not say (every reference is a plain
+``RecordRef``), so this module keeps NetSuite's meaning of the common field names, narrowed to the record
+types the emulator holds:
+
+- ``entity`` is a customer on sales transactions, a vendor on purchases, any entity elsewhere;
+- ``item`` (on sublist lines) is any item; ``createdFrom`` any transaction; ``parent`` a record of the
+  owner's own type; ``company`` a customer or vendor; ``salesRep``, ``supervisor``, ``owner``... employees;
+- a field named as a record type (``customer``, ``contact``) is that record type.
+
+A reference whose field is not listed (subsidiary, currency, terms... lists the emulator never holds) keeps
+whatever name the client sent with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .bundle import FieldKind, RecordTypeInfo, SchemaModel
+from .criteria import FieldValue
+from .records import local_name
+from .storage import RecordStore, StoredRecord
+
+#: Index fields that hold a record's display name, by preference.
+NAME_FIELDS = ("entityId", "companyName", "itemId", "tranId", "name")
+
+_EMPLOYEE_FIELDS = frozenset({"salesRep", "supervisor", "owner", "employee", "nextApprover", "approver"})
+
+
+def record_name(fields: Mapping[str, FieldValue]) -> str | None:
+    """The name NetSuite shows for a record: its entity id, company name, item id, transaction number or
+    name (the first one set), or ``None``."""
+    for name in NAME_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str) and value.strip():
+            return value
+    return None
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A reference element of a rendered record waiting for its target's name."""
+
+    element: etree._Element
+    internal_id: str
+    targets: tuple[str, ...]
+
+
+class References:
+    """Reference targets and names over one schema and one store.
+
+    ``held_types`` are the record types the emulator is expected to hold (the compact schema's); only
+    references to them are resolved.
+    """
+
+    def __init__(self, schema: SchemaModel, store: RecordStore, held_types: Iterable[str]) -> None:
+        self.schema = schema
+        self.core = schema.core_ns
+        self.store = store
+        types = schema.record_types
+        self.held = tuple(t for t in held_types if t in types)
+        self.entity_types = tuple(t for t in self.held if types[t].has("entityId"))
+        self.item_types = tuple(t for t in self.held if types[t].has("itemId"))
+        self.transaction_types = tuple(t for t in self.held if types[t].has("tranId", "tranDate"))
+
+    # -------------------------------------------------------------------------------------- targets
+
+    def targets(self, owner: RecordTypeInfo, field: str) -> tuple[str, ...]:
+        """The held record types that field ``field`` of ``owner`` (or of one of its sublists) points to."""
+        if field in self.held:
+            return (field,)
+        if field == "entity":
+            return self._entity_targets(owner)
+        if field == "item":
+            return self.item_types
+        if field == "createdFrom":
+            return self.transaction_types
+        if field == "parent":
+            return (owner.record_type,) if owner.record_type in self.held else ()
+        if field == "company":
+            return tuple(t for t in ("customer", "vendor") if t in self.held)
+        if field in _EMPLOYEE_FIELDS:
+            return tuple(t for t in ("employee",) if t in self.held)
+        return ()
+
+    def _entity_targets(self, owner: RecordTypeInfo) -> tuple[str, ...]:
+        # NetSuite's namespace says the side of the business: transactions.purchases, .sales, .customers.
+        if owner.namespace.startswith("urn:purchases_"):
+            return tuple(t for t in ("vendor",) if t in self.held)
+        if owner.namespace.startswith(("urn:sales_", "urn:customers_")):
+            return tuple(t for t in ("customer",) if t in self.held)
+        return self.entity_types
+
+    # ---------------------------------------------------------------------------------------- names
+
+    def find(self, targets: Iterable[str], internal_id: str) -> StoredRecord | None:
+        """The one record with ``internal_id`` among ``targets``; ``None`` if none or several have it."""
+        found = [r for t in targets for r in self.store.get_many(t, [internal_id])]
+        return found[0] if len(found) == 1 else None
+
+    def fill_names(self, info: RecordTypeInfo, root: etree._Element) -> None:
+        """Set ``name`` on the references of a rendered record (body fields and sublist lines) whose
+        target the emulator holds, replacing any name stored with them; others are left as they are."""
+        pending = list(self._references(info, root))
+        by_type: dict[str, set[str]] = {}
+        for p in pending:
+            for record_type in p.targets:
+                by_type.setdefault(record_type, set()).add(p.internal_id)
+        found: dict[tuple[str, str], StoredRecord] = {}
+        for record_type, ids in by_type.items():
+            for stored in self.store.get_many(record_type, sorted(ids)):
+                found[(record_type, stored.internal_id)] = stored
+        for p in pending:
+            matches = [found[(t, p.internal_id)] for t in p.targets if (t, p.internal_id) in found]
+            if len(matches) == 1:
+                self.set_name(p.element, record_name(matches[0].fields))
+
+    def set_name(self, ref: etree._Element, name: str | None) -> None:
+        """Give a reference element its ``name`` child (the first, as ``BaseRef`` declares it)."""
+        if name is None:
+            return
+        tag = f"{{{self.core}}}name"
+        node = ref.find(tag)
+        if node is None:
+            node = etree.Element(tag)
+            ref.insert(0, node)
+        node.text = name
+
+    def _references(self, info: RecordTypeInfo, root: etree._Element) -> Iterable[_Pending]:
+        for child in root:
+            if not isinstance(child.tag, str):
+                continue
+            field = info.by_name.get(local_name(child))
+            if field is None:
+                continue
+            if field.kind is FieldKind.REF:
+                yield from self._pending(info, child)
+            elif field.kind is FieldKind.LIST:
+                for line in child:
+                    if not isinstance(line.tag, str):
+                        continue
+                    for value in line:
+                        if isinstance(value.tag, str) and value.get("internalId") is not None:
+                            yield from self._pending(info, value)
+
+    def _pending(self, owner: RecordTypeInfo, el: etree._Element) -> Iterable[_Pending]:
+        internal_id = el.get("internalId")
+        if not internal_id:
+            return
+        explicit = el.get("type")
+        if explicit:
+            targets: tuple[str, ...] = (explicit,) if explicit in self.held else ()
+        else:
+            targets = self.targets(owner, local_name(el))
+        if targets:
+            yield _Pending(el, internal_id, targets)
