@@ -4,6 +4,10 @@ Each operation takes the parsed request and returns the response element (``getR
 of one record is reported in that record's status, with NetSuite's status detail code, and never stops
 the other records of a list operation; a failure of the request as a whole is a :class:`SoapError`
 (a SOAP fault). Operations of the WSDL that are not implemented answer a fault saying so.
+
+``initialize``, ``getSelectValue`` and ``attach``/``detach`` live in their own modules
+(:mod:`.initialize`, :mod:`.select_values`, :mod:`.attachments`); ``get``, ``getList``, ``getAll`` and
+``initialize`` fill the ``name`` of the references they return (:mod:`.references`).
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ from typing import TYPE_CHECKING, TypeVar
 from lxml import etree
 
 from ..faults import FaultElement
+from .attachments import Attachments
 from .bundle import Bundle, RecordTypeInfo
 from .criteria import CriterionError, FieldValue, predicate
+from .initialize import Initializer
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
+from .references import References
 from .responses import Detail, Ref, Responses
 from .search import SearchRunner
 from .search_sessions import SearchSessions
+from .select_values import SelectValues
 from .settings import EmulatorSettings
 from .soap import SoapError, SoapRequest, response_element
 from .storage import UNCHANGED, DeletedRecord, RecordStore, StoredRecord, StoreError
@@ -92,6 +100,12 @@ class Operations:
         self.validated = frozenset(t for t in validated_types if t in record_types)
         self.entity_types = frozenset(t for t in self.validated if record_types[t].has("entityId"))
         self.item_types = frozenset(t for t in self.validated if record_types[t].has("itemId"))
+        types_ns = self.core.replace("urn:core_", "urn:types.core_")
+        self.get_all_types = frozenset(bundle.schema.enum_values((types_ns, "GetAllRecordType")))
+        self.references = References(bundle.schema, store, sorted(self.validated))
+        self.initializer = Initializer(bundle.schema, self.codec, store, self.references)
+        self.select_values = SelectValues(bundle.schema, store, self.references, self.r)
+        self.attachments = Attachments(self.core, store, self._target, self._ref)
         self.handlers: dict[str, Callable[[SoapRequest], etree._Element]] = {
             "get": self.get,
             "getList": self.get_list,
@@ -110,6 +124,12 @@ class Operations:
             "getAccountGovernanceInfo": self.get_account_governance_info,
             "getIntegrationGovernanceInfo": self.get_integration_governance_info,
             "getDataCenterUrls": self.get_data_center_urls,
+            "getAll": self.get_all,
+            "initialize": self.initialize,
+            "initializeList": self.initialize_list,
+            "getSelectValue": self.get_select_value,
+            "attach": self.attach,
+            "detach": self.detach,
         }
 
     # ------------------------------------------------------------------------------------- dispatch
@@ -183,7 +203,9 @@ class Operations:
             )
         except (RecordError, StoreError) as exc:
             return Detail(exc.code, exc.message)
-        return self.codec.render(target.info, stored, f"{{{self.msgs}}}record")
+        record = self.codec.render(target.info, stored, f"{{{self.msgs}}}record")
+        self.references.fill_names(target.info, record)
+        return record
 
     def get(self, request: SoapRequest) -> etree._Element:
         response = response_element(self.version, "getResponse")
@@ -195,6 +217,83 @@ class Operations:
         wrapper = self.r.list_wrapper(response, "readResponseList")
         for ref in self._children(request.body, "baseRef"):
             self.r.read_response(wrapper, self._read(ref))
+        return response
+
+    def get_all(self, request: SoapRequest) -> etree._Element:
+        """Every stored record of a ``GetAllRecordType`` (currency, state...), all at once.
+
+        NetSuite documents no cap on ``getAll`` (its types are short lists), so none is applied. A type that
+        is not a ``GetAllRecordType`` fails with ``INVALID_RCRD_TYPE``, as does one the schema does not define
+        (the compact schema defines none of them: getAll answers only on a full bundle); a missing type with
+        ``GETALL_RCRD_TYPE_REQD``.
+        """
+        response = response_element(self.version, "getAllResponse")
+        result = self.r.core_child(response, "getAllResult")
+        record_type = self._one(request.body, "record").get("recordType", "").strip()
+        info = self.bundle.schema.record_types.get(record_type)
+        if not record_type:
+            failure = Detail("GETALL_RCRD_TYPE_REQD", "getAll needs a recordType.")
+        elif record_type not in self.get_all_types:
+            failure = Detail(
+                "INVALID_RCRD_TYPE",
+                f"getAll does not list '{record_type}' records; it lists: "
+                f"{', '.join(sorted(self.get_all_types))}.",
+            )
+        elif info is None:
+            failure = Detail(
+                "INVALID_RCRD_TYPE",
+                f"This endpoint's schema defines no {record_type} record: "
+                "serve a full WSDL bundle for getAll.",
+            )
+        else:
+            records = self.store.get_many(record_type, self.store.search(record_type, []))
+            self.r.status(result)
+            self.r.core_child(result, "totalRecords", len(records))
+            listing = self.r.core_child(result, "recordList")
+            for stored in records:
+                record = self.codec.render(info, stored, f"{{{self.core}}}record")
+                self.references.fill_names(info, record)
+                listing.append(record)
+            return response
+        self.r.status(result, [failure])
+        return response
+
+    def _initialize_one(self, request: etree._Element) -> etree._Element | Detail:
+        try:
+            return self.initializer.initialize(request, f"{{{self.msgs}}}record")
+        except (RecordError, StoreError) as exc:
+            return Detail(exc.code, exc.message)
+
+    def initialize(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "initializeResponse")
+        self.r.read_response(response, self._initialize_one(self._one(request.body, "initializeRecord")))
+        return response
+
+    def initialize_list(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "initializeListResponse")
+        wrapper = self.r.list_wrapper(response, "readResponseList")
+        for item in self._children(request.body, "initializeRecord"):
+            self.r.read_response(wrapper, self._initialize_one(item))
+        return response
+
+    def get_select_value(self, request: SoapRequest) -> etree._Element:
+        response = response_element(self.version, "getSelectValueResponse")
+        result = self.r.core_child(response, "getSelectValueResult")
+        description = self._one(request.body, "fieldDescription")
+        page_text = (self._one(request.body, "pageIndex").text or "").strip()
+        self.select_values.answer(result, description, page_text)
+        return response
+
+    def attach(self, request: SoapRequest) -> etree._Element:
+        outcome = self.attachments.attach(self._one(request.body, "attachReference"))
+        response = response_element(self.version, "attachResponse")
+        self.r.write_response(response, outcome)
+        return response
+
+    def detach(self, request: SoapRequest) -> etree._Element:
+        outcome = self.attachments.detach(self._one(request.body, "detachReference"))
+        response = response_element(self.version, "detachResponse")
+        self.r.write_response(response, outcome)
         return response
 
     # ------------------------------------------------------------------------------------- writing
