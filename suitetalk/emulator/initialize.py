@@ -152,11 +152,12 @@ class Initializer:
         allowed = SOURCES.get(target_type, ())
         source = self.schema.record_types.get(source_type)
         if source_type not in allowed or source is None:
-            offered = ", ".join(t for t in allowed if t in self.schema.record_types) or "nothing"
+            missing = [r for r in allowed if r not in self.schema.record_types]
+            lacking = f" (this endpoint's schema lacks {', '.join(missing)})" if missing else ""
             raise RecordError(
                 "INVALID_INITIALIZE_REF",
-                f"Cannot initialize a {target_type} from a {source_type}; "
-                f"the emulator initializes a {target_type} from: {offered}.",
+                f"Cannot initialize a {target_type} from a {source_type}; the emulator initializes a "
+                f"{target_type} from: {', '.join(allowed) or 'nothing'}{lacking}.",
             )
         internal_id = reference.get("internalId") or None
         external_id = reference.get("externalId") or None
