@@ -50,6 +50,7 @@ from decimal import Decimal
 from typing import Any, Literal, get_args
 
 from lxml import etree
+from zeep import exceptions as zeep_exceptions
 from zeep.xsd import AnyObject, ComplexType, CompoundValue
 from zeep.xsd.types import builtins as xsd_builtins
 
@@ -84,6 +85,8 @@ _ATTRIBUTE_ALIASES: Mapping[str, str] = {
     "type_id": "typeId",
     "script_id": "scriptId",
 }
+#: Attributes holding NetSuite internal ids (xsd:string), which may be given as ``int``.
+_ID_ATTRIBUTES = frozenset({"internalId", "typeId"})
 #: Script-id prefixes of custom fields and custom segments, which may appear in ``nullFieldList``.
 _CUSTOM_PREFIXES = ("cust", "cseg")
 
@@ -343,7 +346,7 @@ class RecordTypes:
         try:
             record_base = self.core("Record")
             search_base = self.core("SearchRecord")
-        except LookupError as exc:
+        except (LookupError, zeep_exceptions.LookupError, zeep_exceptions.NamespaceError) as exc:
             raise ValueError(
                 f"the WSDL loaded into this zeep client does not define version {self.version}'s core types"
             ) from exc
@@ -623,6 +626,8 @@ def _build(types: RecordTypes, data: Mapping[str, Any], xsd_type: Any, shape: _S
             else:
                 kwargs[name] = _convert(types, item, element_type, f"{path}.{name}")
         elif name in shape.attributes:
+            if name in _ID_ATTRIBUTES and isinstance(item, int) and not isinstance(item, bool):
+                item = str(item)
             kwargs[name] = _convert_simple(item, shape.attributes[name].type, f"{path}.{name}")
         else:
             candidates = [*shape.elements, *shape.attributes]
