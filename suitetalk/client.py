@@ -578,14 +578,34 @@ class Client:
         reply = self._call("initialize", body, safe=True)
         return ReadResult.from_zeep(reply.body, reply.ns_id, operation="initialize").raise_for_status().record
 
-    def attach(self, attach_reference: Any) -> WriteResult:
-        """Attach one record to another (an ``AttachBasicReference`` etc., as zeep object or dict)."""
-        reply = self._call("attach", {"attachReference": attach_reference}, safe=True)
+    def attach(self, attach_to: Any, attached: Any, *, contact_role: Any = None) -> WriteResult:
+        """Attach a record to another: a contact (with an optional role) or a file, note, etc.
+
+        ``attach_to`` and ``attached`` are references (``RecordRef`` with a type, dicts, or zeep refs). A
+        prebuilt zeep ``Attach*Reference`` may be passed as ``attach_to`` alone, with ``attached=None``.
+        """
+        if attached is None:
+            reference = attach_to
+        else:
+            to_ref, what = self._as_ref(attach_to, None), self._as_ref(attached, None)
+            if what.type == "contact":
+                role = contact_role
+                if isinstance(contact_role, int | str):  # a role is referred to by internal id only
+                    role = self.types.core("RecordRef")(internalId=str(contact_role))
+                reference = self.types.core("AttachContactReference")(
+                    attachTo=to_ref, contact=what, contactRole=role
+                )
+            else:
+                reference = self.types.core("AttachBasicReference")(attachTo=to_ref, attachedRecord=what)
+        reply = self._call("attach", {"attachReference": reference}, safe=True)
         return WriteResult.from_zeep(reply.body, reply.ns_id, operation="attach").raise_for_status()
 
-    def detach(self, detach_reference: Any) -> WriteResult:
-        """Detach one record from another."""
-        reply = self._call("detach", {"detachReference": detach_reference}, safe=True)
+    def detach(self, detach_from: Any, detached: Any) -> WriteResult:
+        """Detach ``detached`` from ``detach_from`` (references, as for :meth:`attach`)."""
+        reference = self.types.core("DetachBasicReference")(
+            detachFrom=self._as_ref(detach_from, None), detachedRecord=self._as_ref(detached, None)
+        )
+        reply = self._call("detach", {"detachReference": reference}, safe=True)
         return WriteResult.from_zeep(reply.body, reply.ns_id, operation="detach").raise_for_status()
 
     def get_integration_governance_info(self) -> dict[str, Any]:

@@ -265,3 +265,55 @@ def test_invalid_credentials_fail_fast_without_retry(emulator: Emulator) -> None
     assert "Invalid login attempt." in text
     assert "not-the-secret" not in text
     assert info.value.code == "USER_ERROR"
+
+
+def test_initialize_an_invoice_from_a_sales_order(client: Client) -> None:
+    customer = client.add("customer", companyName="Init Co", external_id="INIT-C")
+    item = client.add("inventoryItem", itemId="INIT-W", external_id="INIT-W")
+    order = client.add(
+        "salesOrder",
+        entity=customer.internal_id,
+        itemList=[{"item": item.internal_id, "quantity": 3}],
+        external_id="INIT-SO",
+    )
+    invoice = client.initialize("invoice", {"type": "salesOrder", "internal_id": order.internal_id})
+    assert invoice.internalId is None
+    assert invoice.entity.internalId == customer.internal_id
+    assert invoice.createdFrom.internalId == order.internal_id
+    assert [(line.item.internalId, line.quantity) for line in invoice.itemList.item] == [
+        (item.internal_id, 3)
+    ]
+    assert client.add(invoice).success
+
+
+def test_select_values_and_get_all(client: Client) -> None:
+    client.add("customer", companyName="Select Me Corp", entityId="Select Me Corp", external_id="SEL-1")
+    result = client.get_select_value(
+        {
+            "recordType": "salesOrder",
+            "field": "entity",
+            "filter": {"filterValue": "Select Me", "operator": "startsWith"},
+        }
+    )
+    names = [ref.name for ref in result.baseRefList.baseRef]
+    assert names == ["Select Me Corp"]
+    if "currency" in client.types.names():
+        client.add("currency", name="Euro test", symbol="EUR")
+        assert "Euro test" in [c.name for c in client.get_all("currency")]
+    else:
+        with pytest.raises(RecordError) as info:
+            client.get_all("currency")
+        assert info.value.code == "INVALID_RCRD_TYPE"
+
+
+def test_attach_and_detach_a_contact(client: Client, emulator: Emulator) -> None:
+    customer = client.add("customer", companyName="Attach Co", external_id="ATT-C")
+    contact = client.add("contact", entityId="Jane Attach", external_id="ATT-P")
+    to = RecordRef(customer.internal_id, type="customer")
+    who = RecordRef(contact.internal_id, type="contact")
+    assert client.attach(to, who, contact_role=-10).success
+    assert [a.record_id for a in emulator.store.attachments("customer", customer.internal_id)] == [
+        contact.internal_id
+    ]
+    assert client.detach(to, who).success
+    assert emulator.store.attachments("customer", customer.internal_id) == []
