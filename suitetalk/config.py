@@ -148,11 +148,6 @@ class Credentials(BaseModel):
     token_id: str
     token_secret: SecretStr
 
-    @field_validator("account", mode="before")
-    @classmethod
-    def _account(cls, value: Any) -> Any:
-        return Account.parse(value) if isinstance(value, str) else value
-
     @field_validator("consumer_key", "token_id", mode="before")
     @classmethod
     def _plain(cls, value: Any, info: Any) -> str:

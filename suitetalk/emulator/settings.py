@@ -81,11 +81,6 @@ class EmulatorSettings(BaseModel):
     def _version(cls, value: str) -> str:
         return check_version(value)
 
-    @field_validator("account", mode="before")
-    @classmethod
-    def _account(cls, value: Any) -> Any:
-        return Account.parse(value) if isinstance(value, str) else value
-
     @field_validator("schema_dir", "database", mode="before")
     @classmethod
     def _path(cls, value: Any) -> Any:
