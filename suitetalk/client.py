@@ -29,7 +29,7 @@ from .profiles import load_profile
 from .records import RecordDataError, RecordRef, RecordTypes, build_record, to_plain
 from .results import ReadResult, StatusDetail, WriteResult
 from .retry import RetryController, RetryStats
-from .search import SearchPage, SearchResults, build_basic_search
+from .search import SearchPage, SearchResults, build_basic_search, build_search
 from .transport import OperationHeaders, Reply, send
 from .wsdl import WsdlCache, make_session, make_zeep_client
 
@@ -348,24 +348,26 @@ class Client:
 
     # -- writes ----------------------------------------------------------------------------------------------
 
-    def add(self, record: Any, /, **fields: Any) -> WriteResult:
+    def add(self, record: Any, /, *, preferences: Preferences | None = None, **fields: Any) -> WriteResult:
         """Add one record: ``add("customer", companyName="Acme", external_id="C-1")`` or ``add(record)``.
 
         Raises :class:`~suitetalk.errors.RecordError` if NetSuite refuses it; the result carries warnings.
         """
         zeep_record = self._as_record(record, None, fields)
         safe = bool(getattr(zeep_record, "externalId", None))
-        return self._write_one("add", zeep_record, safe=safe)
+        return self._write_one("add", zeep_record, safe=safe, preferences=preferences)
 
-    def update(self, record: Any, /, **fields: Any) -> WriteResult:
+    def update(self, record: Any, /, *, preferences: Preferences | None = None, **fields: Any) -> WriteResult:
         """Update one record (fields given replace NetSuite's; ``null_fields=[...]`` clears fields)."""
-        return self._write_one("update", self._as_record(record, None, fields), safe=True)
+        return self._write_one(
+            "update", self._as_record(record, None, fields), safe=True, preferences=preferences
+        )
 
-    def upsert(self, record: Any, /, **fields: Any) -> WriteResult:
+    def upsert(self, record: Any, /, *, preferences: Preferences | None = None, **fields: Any) -> WriteResult:
         """Add or update one record by its external id (required)."""
         zeep_record = self._as_record(record, None, fields)
         _require_external_id([zeep_record], "upsert")
-        return self._write_one("upsert", zeep_record, safe=True)
+        return self._write_one("upsert", zeep_record, safe=True, preferences=preferences)
 
     def delete(
         self, record_type: str, internal_id: int | str | None = None, *, external_id: str | None = None
@@ -377,26 +379,48 @@ class Client:
         )
         return WriteResult.from_zeep(reply.body, reply.ns_id, operation="delete").raise_for_status()
 
-    def _write_one(self, operation: str, record: Any, *, safe: bool) -> WriteResult:
-        reply = self._call(operation, {"record": record}, safe=safe, records=[self._label(record)])
+    def _write_one(
+        self, operation: str, record: Any, *, safe: bool, preferences: Preferences | None = None
+    ) -> WriteResult:
+        reply = self._call(
+            operation, {"record": record}, safe=safe, records=[self._label(record)], preferences=preferences
+        )
         return WriteResult.from_zeep(reply.body, reply.ns_id, operation=operation).raise_for_status()
 
-    def add_list(self, records: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+    def add_list(
+        self,
+        records: Iterable[Any],
+        *,
+        record_type: str | None = None,
+        preferences: Preferences | None = None,
+    ) -> list[WriteResult]:
         """Add any number of records (requests of 200); one result per record, in input order.
 
         Never raises for a record NetSuite refuses: look at each result. A request whose response was lost is
         retried only if every record in it has an external id; otherwise its records' results say the outcome
         is unknown (``outcome_unknown``), instead of risking duplicates.
         """
-        return self._write_list("addList", records, record_type)
+        return self._write_list("addList", records, record_type, preferences)
 
-    def update_list(self, records: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+    def update_list(
+        self,
+        records: Iterable[Any],
+        *,
+        record_type: str | None = None,
+        preferences: Preferences | None = None,
+    ) -> list[WriteResult]:
         """Update any number of records (requests of 100); one result per record, in input order."""
-        return self._write_list("updateList", records, record_type)
+        return self._write_list("updateList", records, record_type, preferences)
 
-    def upsert_list(self, records: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
+    def upsert_list(
+        self,
+        records: Iterable[Any],
+        *,
+        record_type: str | None = None,
+        preferences: Preferences | None = None,
+    ) -> list[WriteResult]:
         """Add or update any number of records by external id (requests of 100); results in input order."""
-        return self._write_list("upsertList", records, record_type)
+        return self._write_list("upsertList", records, record_type, preferences)
 
     def delete_list(self, refs: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
         """Delete any number of records (requests of 200); one result per reference, in input order."""
@@ -412,7 +436,7 @@ class Client:
         return self._chunked("deleteList", zeep_refs, run, _write_failure)
 
     def _write_list(
-        self, operation: str, records: Iterable[Any], record_type: str | None
+        self, operation: str, records: Iterable[Any], record_type: str | None, preferences: Preferences | None
     ) -> list[WriteResult]:
         zeep_records = [self._as_record(record, record_type, {}) for record in records]
         if operation == "upsertList":
@@ -420,8 +444,9 @@ class Client:
 
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
             safe = operation != "addList" or all(getattr(r, "externalId", None) for r in chunk)
+            labels = [self._label(r) for r in chunk]
             reply = self._call(
-                operation, {"record": list(chunk)}, safe=safe, records=[self._label(r) for r in chunk]
+                operation, {"record": list(chunk)}, safe=safe, records=labels, preferences=preferences
             )
             return WriteResult.list_from_zeep(
                 reply.body, reply.ns_id, operation=operation, expected=len(chunk)
@@ -467,20 +492,25 @@ class Client:
         search: Any,
         where: Mapping[str, Any] | None = None,
         *,
+        columns: Sequence[str] = (),
+        saved_search: str | int | None = None,
         page_size: int | None = None,
         body_fields_only: bool | None = None,
+        search_preferences: SearchPreferences | None = None,
         start_page: int = 1,
         search_id: str | None = None,
     ) -> SearchResults:
         """A lazy search over every page; iterate it for records (or rows of an advanced search).
 
         ``search`` is a record type name with ``where`` conditions in the concise form (see
-        :func:`~suitetalk.search.build_basic_search`), or any zeep search record (basic, joined
-        ``CustomerSearch``, advanced with columns, or a saved search via ``savedSearchId``). ``page_size``
-        (5..1000) and ``body_fields_only`` override the client's search preferences, and are sent with
-        every page. ``start_page``/``search_id`` resume an interrupted iteration.
+        :func:`~suitetalk.search.build_basic_search`; ``"contactJoin.email"`` names a joined field), or any
+        zeep search record. ``columns`` (``["entityId", "contactJoin.email"]``) make it an advanced search
+        whose iteration yields rows (see :func:`~suitetalk.search.row_values`); ``saved_search`` runs a
+        saved search by internal id or script id. ``page_size`` (5..1000) and ``body_fields_only``, or
+        ``search_preferences``, override the client's search preferences and are sent with every page.
+        ``start_page``/``search_id`` resume an interrupted iteration.
         """
-        prefs = self.config.search_preferences
+        prefs = search_preferences or self.config.search_preferences
         updates = {
             k: v
             for k, v in (("page_size", page_size), ("body_fields_only", body_fields_only))
@@ -488,7 +518,10 @@ class Client:
         }
         if updates:
             prefs = SearchPreferences(**{**prefs.model_dump(), **updates})
-        search_record = self._search_record(search, where) if search_id is None else None
+        search_record = None
+        if search_id is None:
+            saved = None if saved_search is None else str(saved_search)
+            search_record = self._search_record(search, where, columns, saved)
 
         def run() -> SearchPage:
             reply = self._call("search", {"searchRecord": search_record}, safe=True, search_preferences=prefs)
@@ -517,17 +550,35 @@ class Client:
         )
         return SearchPage.from_zeep(reply.body.searchResult, operation="searchMoreWithId", ns_id=reply.ns_id)
 
-    def _search_record(self, search: Any, where: Mapping[str, Any] | None) -> Any:
+    def _search_record(
+        self, search: Any, where: Mapping[str, Any] | None, columns: Sequence[str], saved_search: str | None
+    ) -> Any:
         if not isinstance(search, str):
-            if where:
-                raise TypeError("where= goes with a record type name, not with a zeep search record")
+            if where or columns or saved_search:
+                raise TypeError(
+                    "where=, columns= and saved_search= go with a record type name, not a zeep search"
+                )
             return search
         conditions = dict(where or {})
         type_filter = self.types.search_type_filter(search)
         if type_filter is not None and "type" not in conditions:
             conditions["type"] = ("anyOf", [type_filter])
-        basic_type = self.types.search_type_for(search, "basic")
-        return build_basic_search(basic_type, conditions, make_type=self.types.core)
+        joined = any("." in name for name in conditions)
+        if not (joined or columns or saved_search is not None):
+            basic_type = self.types.search_type_for(search, "basic")
+            return build_basic_search(basic_type, conditions, make_type=self.types.core)
+        try:
+            advanced_type = self.types.search_type_for(search, "advanced")
+        except LookupError:
+            advanced_type = None
+        return build_search(
+            self.types.search_type_for(search, "search"),
+            advanced_type,
+            conditions,
+            make_type=self.types.core,
+            columns=columns,
+            saved_search=saved_search,
+        )
 
     # -- other operations ------------------------------------------------------------------------------------
 

@@ -315,3 +315,93 @@ class SearchResults:
     def __iter__(self) -> Iterator[Any]:
         for page in self.pages():
             yield from page.items
+
+
+def _group_by_join(names: Mapping[str, Any], what: str) -> dict[str, dict[str, Any]]:
+    """``{"email": x, "contactJoin.email": y}`` -> ``{"basic": {"email": x}, "contactJoin": {...}}``."""
+    groups: dict[str, dict[str, Any]] = {}
+    for name, value in names.items():
+        join, _, field_name = name.rpartition(".")
+        if join == "basic":
+            raise CriteriaError(f"{what} {name!r}: write fields of the record itself without a prefix")
+        groups.setdefault(join or "basic", {})[field_name] = value
+    return groups
+
+
+def _element_type(parent: Any, name: str, what: str) -> Any:
+    elements = dict(parent.elements)
+    element = elements.get(name)
+    if element is None:
+        close = difflib.get_close_matches(name, elements, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise CriteriaError(f"{parent.name} has no {what} {name!r}{hint}")
+    return element.type
+
+
+def build_search(
+    search_type: Any,
+    advanced_type: Any | None,
+    where: Mapping[str, Any],
+    *,
+    make_type: Callable[[str], Any],
+    columns: Sequence[str] = (),
+    saved_search: str | None = None,
+) -> Any:
+    """A joined (``<Record>Search``) or advanced (``<Record>SearchAdvanced``) search from the concise form.
+
+    ``where`` keys name a field of the record (``"email"``) or of a join (``"contactJoin.email"``).
+    ``columns`` make it an advanced search returning rows with those columns (same naming). ``saved_search``
+    runs a saved search: its internal id (digits) or script id (``customsearch_...``), with ``where`` and
+    ``columns`` added to or overriding its own.
+    """
+    criteria_values = {
+        join: build_basic_search(_element_type(search_type, join, "join"), conditions, make_type=make_type)
+        for join, conditions in _group_by_join(where, "search field").items()
+    }
+    criteria = search_type(**criteria_values)
+    if not columns and saved_search is None:
+        return criteria
+    if advanced_type is None:
+        raise CriteriaError(
+            f"{search_type.name} has no advanced search in this WSDL: columns are not available"
+        )
+    row_type = _element_type(advanced_type, "columns", "columns")
+    row_values: dict[str, Any] = {}
+    for join, names in _group_by_join(dict.fromkeys(columns), "column").items():
+        row_basic = _element_type(row_type, join, "join")
+        # An empty column element asks NetSuite to return that column.
+        row_values[join] = row_basic(**{name: [_element_type(row_basic, name, "column")()] for name in names})
+    attributes: dict[str, Any] = {}
+    if saved_search is not None:
+        key = "savedSearchId" if str(saved_search).isdigit() else "savedSearchScriptId"
+        attributes[key] = str(saved_search)
+    return advanced_type(
+        criteria=criteria if criteria_values else None,
+        columns=row_type(**row_values) if row_values else None,
+        **attributes,
+    )
+
+
+def row_values(row: Any) -> dict[str, Any]:
+    """The columns of an advanced-search row as ``{"email": value, "contactJoin.email": value}``.
+
+    A column NetSuite returns once gives its value; one it returns several times (multi-select) a list.
+    Custom columns appear under their script id.
+    """
+    flat: dict[str, Any] = {}
+    for join in row:
+        part = row[join]
+        if part is None:
+            continue
+        prefix = "" if join == "basic" else f"{join}."
+        for name in part:
+            if name == "customFieldList":
+                custom = getattr(part[name], "customField", None) or []
+                for column in custom:
+                    flat[prefix + str(column.scriptId)] = getattr(column, "searchValue", None)
+                continue
+            cells = part[name] or []
+            values = [getattr(cell, "searchValue", None) for cell in cells]
+            if values:
+                flat[prefix + name] = values[0] if len(values) == 1 else values
+    return flat

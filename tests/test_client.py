@@ -317,3 +317,92 @@ def test_attach_and_detach_a_contact(client: Client, emulator: Emulator) -> None
     ]
     assert client.detach(to, who).success
     assert emulator.store.attachments("customer", customer.internal_id) == []
+
+
+def test_advanced_search_with_columns_returns_rows(client: Client) -> None:
+    from suitetalk.search import row_values
+
+    for i in range(12):
+        client.upsert(
+            "customer",
+            companyName=f"Adv Co {i}",
+            entityId=f"ADV-{i}",
+            email=f"adv{i}@adv.test",
+            external_id=f"ADV-{i}",
+        )
+    search = client.search(
+        "customer", {"email": ("contains", "@adv.test")}, columns=["entityId", "email"], page_size=5
+    )
+    rows = [row_values(row) for row in search]
+    assert search.total_records == 12
+    assert sorted(row["entityId"] for row in rows) == sorted(f"ADV-{i}" for i in range(12))
+    assert all(set(row) == {"entityId", "email"} for row in rows)
+
+
+def test_joined_and_saved_search_requests_are_netsuites_types(client: Client) -> None:
+    joined = client._search_record(
+        "customer", {"companyName": "x", "contactJoin.email": ("contains", "@")}, (), None
+    )
+    assert joined.basic.companyName.searchValue == "x"
+    assert joined.contactJoin.email.operator == "contains"
+    saved = client._search_record("customer", {}, ["entityId"], "customsearch_active")
+    assert saved.savedSearchScriptId == "customsearch_active"
+    assert client._search_record("customer", {}, (), "42").savedSearchId == "42"
+    with pytest.raises(CriteriaError, match="no join 'contctJoin'; did you mean contactJoin"):
+        client.search("customer", {"contctJoin.email": "x"})
+    with pytest.raises(CriteriaError, match="no column 'emial'"):
+        client.search("customer", columns=["emial"])
+
+
+class Envelopes:
+    """A zeep plugin that keeps every request envelope the client sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[object] = []
+
+    def egress(
+        self, envelope: object, http_headers: dict[str, str], operation: object, binding_options: object
+    ):  # type: ignore[no-untyped-def]
+        self.sent.append(envelope)
+        return envelope, http_headers
+
+    def ingress(self, envelope: object, http_headers: object, operation: object):  # type: ignore[no-untyped-def]
+        return envelope, http_headers
+
+    def header(self, index: int, name: str) -> dict[str, str]:
+        element = self.sent[index].find(f".//{{*}}Header/{{*}}{name}")  # type: ignore[attr-defined]
+        return {} if element is None else {child.tag.split("}")[1]: child.text for child in element}
+
+
+def test_preferences_per_client_and_per_call_and_search_preferences_on_every_page(emulator: Emulator) -> None:
+    from suitetalk import Preferences, SearchPreferences
+
+    with make_client(emulator, preferences=Preferences(ignore_read_only_fields=True)) as prefs_client:
+        plugin = Envelopes()
+        prefs_client.zeep.plugins.append(plugin)
+        prefs_client.upsert("customer", companyName="Pref", external_id="PREF-1")
+        assert plugin.header(-1, "preferences") == {"ignoreReadOnlyFields": "true"}
+        prefs_client.upsert(
+            "customer",
+            companyName="Pref",
+            external_id="PREF-1",
+            preferences=Preferences(warning_as_error=True),
+        )
+        assert plugin.header(-1, "preferences") == {"warningAsError": "true"}
+        prefs_client.upsert_list(
+            [prefs_client.record("customer", companyName=f"SP {i}", external_id=f"SP-{i}") for i in range(12)]
+        )
+        plugin.sent.clear()
+        search = prefs_client.search(
+            "customer",
+            {"companyName": ("startsWith", "SP ")},
+            search_preferences=SearchPreferences(page_size=5, body_fields_only=False),
+        )
+        assert len(list(search)) == 12
+        assert len(plugin.sent) == 3
+        for index in range(3):
+            assert plugin.header(index, "searchPreferences") == {
+                "bodyFieldsOnly": "false",
+                "returnSearchColumns": "true",
+                "pageSize": "5",
+            }
