@@ -103,7 +103,9 @@ class Client:
         self.limiter = AdaptiveLimiter(
             self.config.concurrency or DEFAULT_CONCURRENCY, decrease_factor=0.8, increase_after=3
         )
-        self._retry = RetryController(self.config.retry, limiter=self.limiter, sleep=sleep)
+        # The transport takes the limiter's slots itself (for the time on the wire only), so the retry
+        # controller gets none: it only decides what to retry and when.
+        self._retry = RetryController(self.config.retry, sleep=sleep)
         self._limit_known = self.config.concurrency is not None
         self._discovery_lock = threading.Lock()
         self._closed = False
@@ -196,7 +198,7 @@ class Client:
         headers = self._headers_for(operation, preferences, search_preferences)
         return self._retry.call(
             operation,
-            lambda: send(self.service, operation, body, headers()),
+            lambda: send(self.service, operation, body, headers(), limiter=self.limiter),
             lost_response_safe=safe,
             records=records,
         )

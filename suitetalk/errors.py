@@ -37,6 +37,8 @@ class SuiteTalkError(Exception):
         self.code = code
         self.ns_message = ns_message
         self.ns_id = ns_id
+        #: How many attempts were made, when the retry policy gave up on this error.
+        self.attempts: int | None = None
 
     def __str__(self) -> str:
         text = super().__str__()

@@ -203,7 +203,7 @@ class RetryController:
                 why = f"The response was lost on all {attempts} attempts."
                 raise self._outcome_unknown(operation, error, records, why, safe=True) from error
             _add_note(error, f"suitetalk gave up on {operation} after {attempts} attempts")
-            setattr(error, "attempts", attempts)  # noqa: B010 -- not declared on SuiteTalkError (yet)
+            setattr(error, "attempts", attempts)  # noqa: B010 -- any exception type may reach here
             raise error
 
         retrying = Retrying(

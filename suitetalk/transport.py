@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,8 +17,16 @@ import requests
 import zeep
 import zeep.exceptions
 from lxml import etree
+from zeep.wsdl.utils import etree_to_string
 
-from .errors import ServiceUnavailableError, TransportError, classify_fault
+from .errors import (
+    ConcurrencyLimitError,
+    ServiceUnavailableError,
+    SuiteTalkError,
+    TransportError,
+    classify_fault,
+)
+from .limiter import AdaptiveLimiter, Slot
 from .retry import LostResponse
 
 _LOG = logging.getLogger("suitetalk.transport")
@@ -50,60 +59,95 @@ class OperationHeaders:
         return names
 
 
-def send(service: Any, operation: str, body: Mapping[str, Any], headers: Mapping[str, Any]) -> Reply:
+def send(
+    service: Any,
+    operation: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, Any],
+    *,
+    limiter: AdaptiveLimiter | None = None,
+) -> Reply:
     """Send ``operation`` once with ``headers`` (already filtered to the declared ones).
+
+    The limiter's slot is held only while the request is on the wire: the envelope is rendered before
+    taking it and the answer parsed after giving it back, so that one thread's XML work overlaps the others'
+    waiting instead of holding NetSuite's concurrency budget. A concurrency rejection is reported to the
+    limiter, and so is a success.
 
     Raises a :class:`~suitetalk.errors.FaultError` subclass for a SOAP fault,
     :class:`~suitetalk.errors.ServiceUnavailableError` when the request was not executed (connection
     refused, HTTP 429/503), :class:`~suitetalk.retry.LostResponse` when it was sent and no answer came, and
     :class:`~suitetalk.errors.TransportError` for anything else.
     """
+    binding = service._binding
+    client = service._client
+    options = service._binding_options
+    envelope, http_headers = binding._create(
+        operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
+    )
+    message = etree_to_string(envelope)  # type: ignore[no-untyped-call]
+    slot: Slot | None = None
     try:
-        result = getattr(service, operation)(**body, _soapheaders=dict(headers))
-    except zeep.exceptions.Fault as fault:
-        raise _fault_error(fault, operation) from None
-    except zeep.exceptions.TransportError as exc:
-        if exc.status_code in _UNAVAILABLE_STATUSES:
-            raise ServiceUnavailableError(
-                f"NetSuite answered HTTP {exc.status_code} to {operation}: not executed, will be retried",
-                operation=operation,
-                code=f"HTTP_{exc.status_code}",
-            ) from None
-        raise TransportError(
-            f"{operation} failed with HTTP {exc.status_code} and no SOAP fault",
-            operation=operation,
-            code=f"HTTP_{exc.status_code}",
-        ) from None
-    except requests.exceptions.ConnectTimeout:
-        raise ServiceUnavailableError(
-            f"could not connect to send {operation} (connect time-out)",
-            operation=operation,
-            code="CONNECT_TIMEOUT",
-        ) from None
-    except requests.exceptions.ReadTimeout:
-        raise LostResponse("read timed out", operation=operation, code="READ_TIMEOUT") from None
-    except requests.exceptions.ChunkedEncodingError:
-        raise LostResponse("response cut off", operation=operation, code="CONNECTION_LOST") from None
-    except requests.exceptions.ConnectionError as exc:
-        if _never_sent(exc):
-            raise ServiceUnavailableError(
-                f"could not connect to send {operation} (connection refused)",
-                operation=operation,
-                code="CONNECTION_REFUSED",
-            ) from None
-        raise LostResponse(
-            "connection closed before the response", operation=operation, code="CONNECTION_LOST"
-        ) from None
-    except (etree.XMLSyntaxError, zeep.exceptions.XMLParseError) as exc:
-        raise TransportError(
-            f"{operation}: the response is not valid SOAP ({exc})", operation=operation
-        ) from None
+        with limiter.slot() if limiter is not None else nullcontext() as slot:
+            response = client.transport.post(options["address"], message, http_headers)
+        result = binding.process_reply(client, binding.get(operation), response)
+    except Exception as exc:
+        error = _translate(exc, operation)
+        if error is None:
+            raise
+        if slot is not None and isinstance(error, ConcurrencyLimitError):
+            slot.rejected()
+        raise error from None
+    if slot is not None:
+        slot.succeeded()
     header = getattr(result, "header", None)
     document_info = getattr(header, "documentInfo", None) if header is not None else None
     ns_id = getattr(document_info, "nsId", None)
     body_value = getattr(result, "body", result)
     _LOG.debug("%s answered (nsId=%s)", operation, ns_id)
     return Reply(body_value, ns_id)
+
+
+def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
+    """The library's error for what zeep or requests raised; ``None`` for anything else (a bug: re-raise)."""
+    if isinstance(exc, zeep.exceptions.Fault):
+        return _fault_error(exc, operation)
+    if isinstance(exc, zeep.exceptions.TransportError):
+        code = f"HTTP {exc.status_code}"
+        if exc.status_code in _UNAVAILABLE_STATUSES:
+            return ServiceUnavailableError(
+                f"NetSuite answered HTTP {exc.status_code} to {operation}: not executed",
+                operation=operation,
+                code=code,
+            )
+        return TransportError(
+            f"{operation} failed with HTTP {exc.status_code} and no SOAP fault",
+            operation=operation,
+            code=code,
+        )
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return ServiceUnavailableError(
+            f"could not connect to send {operation} (connect time-out)",
+            operation=operation,
+            code="CONNECT_TIMEOUT",
+        )
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return LostResponse("read timed out", operation=operation, code="READ_TIMEOUT")
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+        return LostResponse("response cut off", operation=operation, code="CONNECTION_LOST")
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        if _never_sent(exc):
+            return ServiceUnavailableError(
+                f"could not connect to send {operation} (connection refused)",
+                operation=operation,
+                code="CONNECTION_REFUSED",
+            )
+        return LostResponse(
+            "connection closed before the response", operation=operation, code="CONNECTION_LOST"
+        )
+    if isinstance(exc, etree.XMLSyntaxError | zeep.exceptions.XMLParseError):
+        return TransportError(f"{operation}: the response is not valid SOAP ({exc})", operation=operation)
+    return None
 
 
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
@@ -115,7 +159,7 @@ def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
-def _fault_error(fault: zeep.exceptions.Fault, operation: str) -> Exception:
+def _fault_error(fault: zeep.exceptions.Fault, operation: str) -> SuiteTalkError:
     element_name: str | None = None
     code: str | None = None
     message: str | None = fault.message
