@@ -157,7 +157,12 @@ def scenario(s: Session) -> list[tuple[str, etree._Element]]:
     call.responses.append(("getDataCenterUrls", s.last_response))
     # Faults
     call("record count fault", "getList", baseRef=[s.ref("customer", str(i)) for i in range(1, 1002)])
-    call("unimplemented operation fault", "getAll", record=s.core_type("GetAllRecord")(recordType="currency"))
+    call(
+        "unimplemented operation fault",
+        "getCustomizationId",
+        customizationType=s.core_type("CustomizationType")(getCustomizationType="customRecordType"),
+        includeInactives=False,
+    )
     s.emulator.configure(concurrency_fault_rate=1.0)
     call("concurrency fault", "getServerTime")
     s.emulator.configure(concurrency_fault_rate=0.0)
