@@ -379,10 +379,14 @@ def test_data_center_urls_point_at_the_emulator_without_a_passport(s: Session) -
 
 def test_an_operation_the_emulator_does_not_implement_is_a_clear_fault(s: Session) -> None:
     with pytest.raises(zeep.exceptions.Fault) as caught:
-        s.call("getAll", record=s.core_type("GetAllRecord")(recordType="currency"))
+        s.call(
+            "getCustomizationId",
+            customizationType=s.core_type("CustomizationType")(getCustomizationType="customRecordType"),
+            includeInactives=False,
+        )
     element, _, message = fault_parts(caught.value, s.faults)
     assert element == "unexpectedErrorFault"
-    assert "getAll" in message
+    assert "getCustomizationId" in message
     # ... and the emulator keeps serving.
     assert s.call("getServerTime").body.getServerTimeResult.status.isSuccess
 
