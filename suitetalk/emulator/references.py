@@ -99,11 +99,6 @@ class References:
 
     # ---------------------------------------------------------------------------------------- names
 
-    def find(self, targets: Iterable[str], internal_id: str) -> StoredRecord | None:
-        """The one record with ``internal_id`` among ``targets``; ``None`` if none or several have it."""
-        found = [r for t in targets for r in self.store.get_many(t, [internal_id])]
-        return found[0] if len(found) == 1 else None
-
     def fill_names(self, info: RecordTypeInfo, root: etree._Element) -> None:
         """Set ``name`` on the references of a rendered record (body fields and sublist lines) whose
         target the emulator holds, replacing any name stored with them; others are left as they are."""
