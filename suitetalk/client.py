@@ -483,7 +483,9 @@ class Client:
 
         if len(chunks) == 1:
             return guarded(chunks[0])
-        workers = min(len(chunks), max(self.limiter.max_limit, self.limiter.limit))
+        # One worker more than the limit: while the limit's worth of requests are on the wire, the next
+        # chunk is rendered, ready to take the first slot that frees.
+        workers = min(len(chunks), self.limiter.max_limit + 1)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"suitetalk-{operation}") as pool:
             return [result for chunk_results in pool.map(guarded, chunks) for result in chunk_results]
 
