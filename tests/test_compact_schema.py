@@ -1136,3 +1136,20 @@ def test_zeep_built_requests_are_valid_netsuite_requests(
         for part in parts:
             assert_valid(compact_schemas[version], part, f"zeep {etree.QName(part).localname} (compact)")
             assert_valid(real_schema, part, f"zeep {etree.QName(part).localname} (NetSuite)")
+
+
+def test_every_status_code_the_emulator_answers_is_in_the_compact_enum(netsuite_bundle: Path) -> None:
+    """The emulator's answers must validate against the schema it serves, not only against NetSuite's."""
+    import suitetalk.emulator as emulator_package
+
+    def codes(text: str, type_name: str) -> set[str]:
+        start = text.index(f'name="{type_name}"')
+        return set(re.findall(r'value="([A-Z_0-9]+)"', text[start : text.index("</simpleType>", start)]))
+
+    real = codes((netsuite_bundle / "xsd" / "platform.faultTypes.xsd").read_text(), "StatusDetailCodeType")
+    compact_text = render_bundle("2023_2")["xsd/platform.faultTypes.xsd"].decode()
+    compact = codes(compact_text, "StatusDetailCodeType")
+    source = "".join(p.read_text() for p in Path(emulator_package.__file__).parent.glob("*.py"))
+    used = {literal for literal in re.findall(r'"([A-Z][A-Z_0-9]{4,})"', source) if literal in real}
+    assert used, "the emulator answers NetSuite status codes"
+    assert used - compact == set()
