@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
@@ -175,6 +175,12 @@ def _default_path(source: Path, kind: str, fmt: InputFormat) -> Path:
     show_default=True,
     help="Rows read and sent per round (the client splits them to NetSuite's limits).",
 )
+@click.option(
+    "--drop-fields",
+    metavar="FIELDS",
+    help="Leave out these fields of every row, separated by commas (e.g. internalId when copying "
+    "records from another account).",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before writing to a production account.")
 @connection_options
 def import_command(
@@ -186,6 +192,7 @@ def import_command(
     report_path: Path | None,
     rejects_path: Path | None,
     batch_size: int,
+    drop_fields: str | None,
     yes: bool,
 ) -> None:
     """Import records of RECORD_TYPE from FILE (CSV or JSON Lines).
@@ -213,7 +220,8 @@ def import_command(
             header, rows = read_csv(file, lambda h: CsvColumns(xsd_type, name, h))
         else:
             rows = read_jsonl(file)
-        run = _Run(client, name, mode, Report(report_file), Rejects(rejects_file, fmt, header))
+        dropped = frozenset(f.strip() for f in (drop_fields or "").split(",") if f.strip())
+        run = _Run(client, name, mode, Report(report_file), Rejects(rejects_file, fmt, header), dropped)
         try:
             with console.progress(f"{mode} {name}", total) as bar:
                 for batch in _batches(rows, batch_size):
@@ -239,8 +247,17 @@ def _input_format(file: Path, chosen: str | None) -> InputFormat:
 class _Run:
     """One import: sends batches, writes outcomes, counts."""
 
-    def __init__(self, client: Any, record_type: str, mode: str, report: Report, rejects: Rejects) -> None:
+    def __init__(
+        self,
+        client: Any,
+        record_type: str,
+        mode: str,
+        report: Report,
+        rejects: Rejects,
+        dropped: frozenset[str] = frozenset(),
+    ) -> None:
         self.client = client
+        self.dropped = dropped
         self.record_type = record_type
         self.mode = mode
         self.report = report
@@ -253,6 +270,8 @@ class _Run:
         outcomes: list[Outcome | None] = [None] * len(rows)
         to_send: list[tuple[int, Any]] = []
         for index, row in enumerate(rows):
+            if row.data is not None and self.dropped:
+                row = replace(row, data={k: v for k, v in row.data.items() if k not in self.dropped})
             problem = row.error or self._missing_id(row)
             if problem is None:
                 try:

@@ -81,7 +81,7 @@ CAUSE_ACCESS = (
 CAUSE_ROLE = (
     "The token's role lacks permissions or is not the user's: the role needs 'Web Services' and 'Log in "
     "using Access Tokens' (Permissions > Setup), and must be assigned to the user (Lists > Employees > the "
-    "user > Access > Roles). Administrator cannot be used for web services with tokens in some accounts."
+    "user > Access > Roles)."
 )
 
 
@@ -90,10 +90,12 @@ def login_causes(*, emulator: bool, sandbox: bool, clock_off: bool) -> list[str]
     causes = [CAUSE_INTEGRATION, CAUSE_ACCESS, CAUSE_ROLE, CAUSE_FEATURE, CAUSE_ACCOUNT, CAUSE_CLOCK]
     if sandbox:
         causes = [CAUSE_REFRESH, CAUSE_ACCOUNT] + [c for c in causes if c is not CAUSE_ACCOUNT]
-    if clock_off:
-        causes = [CAUSE_CLOCK] + [c for c in causes if c is not CAUSE_CLOCK]
     if emulator:
-        causes = [CAUSE_EMULATOR] + [c for c in causes if c not in (CAUSE_FEATURE,)]
+        # The emulator has no features to enable; its own credentials are the usual slip.
+        causes = [CAUSE_EMULATOR] + [c for c in causes if c is not CAUSE_FEATURE]
+    if clock_off:
+        # Measured, not guessed: first whatever else applies.
+        causes = [CAUSE_CLOCK] + [c for c in causes if c is not CAUSE_CLOCK]
     return causes
 
 
@@ -267,8 +269,10 @@ def _offline(profile: Profile, checks: Checks) -> None:
     else:
         checks.add("ok", f"endpoint version {version}")
     url = endpoints.service_url(account, version, profile.config.endpoint)
-    where = "endpoint override (not NetSuite)" if profile.config.endpoint else "NetSuite account domain"
-    checks.add("ok", f"service URL {url} ({where})")
+    where = (
+        "an endpoint override, not NetSuite" if profile.config.endpoint else "the account's NetSuite domain"
+    )
+    checks.add("ok", f"service URL {url}: {where}")
 
 
 def _is_emulator(profile: Profile) -> bool:

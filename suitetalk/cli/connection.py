@@ -16,8 +16,9 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import click
+from pydantic import ValidationError
 
-from ..config import ClientConfig, is_loopback_host
+from ..config import ClientConfig, ConfigError, is_loopback_host
 from ..profiles import Profile, load_profile
 from . import console, verbose
 from .exits import CliError, ExitCode
@@ -43,7 +44,11 @@ class Connection:
         }
         if not updates:
             return loaded
-        config = ClientConfig.model_validate({**loaded.config.model_dump(), **updates})
+        try:
+            config = ClientConfig.model_validate({**loaded.config.model_dump(), **updates})
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"--endpoint/--version: {problems}") from None
         return Profile(loaded.name, loaded.credentials, config, loaded.source)
 
     def clock(self) -> Callable[[], float]:

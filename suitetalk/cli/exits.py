@@ -10,6 +10,7 @@ import enum
 from typing import IO, Any
 
 import click
+import requests
 from pydantic import ValidationError
 
 from ..config import ConfigError
@@ -98,4 +99,10 @@ def classify(error: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.CONNECTION, f"{error}{hint}"
     if isinstance(error, BundleError):
         return ExitCode.CONFIG, str(error)
+    if isinstance(error, requests.RequestException):
+        return ExitCode.CONNECTION, str(error)
+    if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
+        # A file that cannot be read or written (the output, a report): say which and why.
+        where = f": {error.filename}" if error.filename else ""
+        return ExitCode.USAGE, f"{error.strerror or error}{where}"
     return ExitCode.OK, ""

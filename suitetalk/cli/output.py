@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any, Literal, TypeVar
 
 import click
+from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 
 from . import console
@@ -56,7 +58,7 @@ def project(record: Mapping[str, Any], fields: Sequence[str] | None) -> dict[str
     return {name: record[name] for name in fields if name in record}
 
 
-# -- CSV cells ----------------------------------------------------------------------------------------------
+# -- CSV cells -----------------------------------------------------------------------------------------------
 
 
 def flatten(record: Mapping[str, Any]) -> dict[str, str]:
@@ -140,7 +142,7 @@ def write_records(records: Iterable[Mapping[str, Any]], fmt: Format, *, title: s
         rows = [flatten(r) for r in held]
         stream.write(csv_text(rows, columns_of(rows), header=True))
     else:
-        console.out.print(table(held, title=title))
+        print_table(table(held, title=title))
     return len(held)
 
 
@@ -157,11 +159,21 @@ def _write_json_array(records: Iterable[Mapping[str, Any]], stream: IO[str]) -> 
 def write_record(record: Mapping[str, Any], fmt: Format, *, title: str | None = None) -> None:
     """Write one plain record: a field/value table, an indented JSON object, one line, or CSV."""
     if fmt == "table":
-        console.out.print(field_table(record, title=title))
+        print_table(field_table(record, title=title))
     elif fmt == "json":
         click.echo(json.dumps(record, ensure_ascii=False, indent=2))
     else:
         write_records([record], fmt)
+
+
+def print_table(rendered: Table) -> None:
+    """A table on stdout: fitted to a terminal, at its natural width when redirected (never folded)."""
+    out = console.out
+    if out.is_terminal:
+        out.print(rendered)
+        return
+    natural = Measurement.get(out, out.options.update(width=100_000), rendered).maximum
+    Console(file=sys.stdout, width=max(natural, 20), highlight=False).print(rendered)
 
 
 def _table_cell(value: Any) -> str:
