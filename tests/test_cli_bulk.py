@@ -310,6 +310,31 @@ def test_a_failed_login_stops_the_import(tmp_path: Path, monkeypatch: pytest.Mon
         assert emulator.store.count("customer") == 0
 
 
+def test_rows_whose_answer_was_lost_are_reported_as_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "new.jsonl"
+    source.write_text(
+        "".join(json.dumps({"companyName": f"No external id {n}"}) + "\n" for n in range(3)), encoding="utf-8"
+    )
+    profile = tmp_path / "profiles.toml"
+    profile.write_text("[default]\nconcurrency = 5\nretry = { max_attempts = 2 }\n", encoding="utf-8")
+    with running() as emulator:
+        use_emulator(monkeypatch, tmp_path, emulator)
+        monkeypatch.setenv("SUITETALK_CONFIG", str(profile))
+        emulator.configure(lose_response_rate=1.0)
+        result = run(
+            ["import", "customer", str(source), "--add", "--report", str(tmp_path / "new.report.csv")]
+        )
+        assert result.exit_code == 1
+        # An add without external ids is never sent twice: each row says its outcome is unknown...
+        report = _read_report(tmp_path / "new.report.csv")
+        assert [r["code"] for r in report] == ["OUTCOME_UNKNOWN"] * 3
+        assert all("may or may not have executed it" in r["message"] for r in report)
+        # ...and indeed NetSuite (here the emulator) wrote them, once.
+        assert emulator.store.count("customer") == 3
+
+
 # -- writes to production ------------------------------------------------------------------------------------
 
 

@@ -219,3 +219,14 @@ def test_check_never_shows_a_secret(
     shown = result.stdout + result.stderr
     for secret in ("f" * 64, production.credentials.consumer_secret.get_secret_value()):
         assert secret not in shown
+
+
+def test_an_endpoint_that_keeps_refusing_for_concurrency(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with Emulator(concurrency_fault_rate=1.0, seed=1) as emulator:
+        use_emulator(monkeypatch, tmp_path, emulator)
+        result = run(["check"])
+    assert result.exit_code == 5
+    assert "WS_REQUEST_BLOCKED" in result.stdout
+    assert "kept rejecting requests for concurrency" in result.stdout

@@ -45,6 +45,8 @@ from .rows import (
 REPORT_COLUMNS = ("row", "line", "external_id", "internal_id", "success", "code", "message")
 #: Code of a row that never reached NetSuite because it does not fit the record type.
 INVALID_ROW = "INVALID_ROW"
+#: Code of a row whose request was sent but whose answer was lost: check it before sending it again.
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
 _OPERATIONS = {"upsert": "upsert_list", "add": "add_list", "update": "update_list"}
 #: Errors that fail every request alike: going on would only fill the report with the same failure.
 _FATAL = (AuthenticationError, PermissionDeniedError, InvalidVersionError, ServiceUnavailableError)
@@ -316,12 +318,18 @@ class _Run:
         details = result.errors if not result.success else result.warnings
         first = details[0] if details else None
         message = "; ".join(str(d.message or d.code) for d in details) or None
+        code = first.code if first else None
+        if result.outcome_unknown:
+            # Sent, but the answer was lost: NetSuite may or may not have written it.
+            code = OUTCOME_UNKNOWN
+        elif code is None and result.error is not None:
+            code = type(result.error).__name__
         return Outcome(
             row,
             bool(result.success),
             result.internal_id or internal_id_of(row.data),
             result.external_id or row.external_id,
-            first.code if first else None,
+            code,
             message,
         )
 

@@ -22,7 +22,7 @@ import requests
 from rich.markup import escape
 
 from .. import endpoints
-from ..config import ConfigError, is_loopback_host
+from ..config import ConfigError, RetryPolicy, is_loopback_host
 from ..errors import (
     AuthenticationError,
     InvalidVersionError,
@@ -126,6 +126,12 @@ class Checks:
             console.out.print(f"         {escape(line)}", soft_wrap=True)
         return finding
 
+    def fail(self, what: str, error: Exception) -> None:
+        """A failure described by the library's error: its first line as the title, the rest below."""
+        code, text = classify(error)
+        first, *rest = text.splitlines()
+        self.add("FAIL", f"{what}: {first}", [line.strip() for line in rest if line.strip()], code or None)
+
     def section(self, title: str) -> None:
         console.out.print(f"\n[bold]{escape(title)}[/]")
 
@@ -179,11 +185,14 @@ def _run(conn: Connection, checks: Checks) -> None:
     reachable, offset = _probe(conn, profile, checks)
     if not reachable:
         return
+    # A diagnosis should not spend minutes backing off: two quick attempts tell enough.
+    quick = profile.config.model_copy(
+        update={"retry": RetryPolicy(max_attempts=2, initial_wait=0.2, max_wait=1)}
+    )
     try:
-        client = conn.client(profile)
+        client = conn.client(Profile(profile.name, profile.credentials, quick, profile.source))
     except (BundleError, ConfigError) as exc:
-        code, text = classify(exc)
-        checks.add("FAIL", f"cannot load the WSDL: {text}", code=code)
+        checks.fail("cannot load the WSDL", exc)
         return
     with client:
         if _login(client, profile, conn, checks, offset):
@@ -383,11 +392,20 @@ def _login(client: Any, profile: Profile, conn: Connection, checks: Checks, offs
         )
         return False
     except TransportError as exc:
-        checks.add("FAIL", f"no answer to getServerTime: {exc}", [], ExitCode.CONNECTION)
+        host = urlsplit(client.service_url).hostname or client.service_url
+        causes = [
+            f"The service at {host} did not answer: check the network, a proxy (HTTPS_PROXY) or firewall.",
+            "If the name does not resolve, the account id is wrong: the host name is made from it.",
+        ]
+        checks.add(
+            "FAIL",
+            f"no answer to getServerTime: {exc}",
+            [] if _is_emulator(profile) else causes,
+            ExitCode.CONNECTION,
+        )
         return False
     except SuiteTalkError as exc:
-        code, text = classify(exc)
-        checks.add("FAIL", f"getServerTime failed: {text}", [], code)
+        checks.fail("getServerTime failed", exc)
         return False
     checks.add("ok", f"login works (token-based authentication accepted for {account.passport_id})")
     _clock(server_time, conn, checks)
@@ -428,8 +446,7 @@ def _governance(client: Any, checks: Checks) -> None:
         )
         return
     except SuiteTalkError as exc:
-        code, text = classify(exc)
-        checks.add("FAIL", f"governance limits: {text}", [], code)
+        checks.fail("governance limits", exc)
         return
     limit = integration.get("integrationConcurrencyLimit")
     kind = str(integration.get("limitType", "")).lstrip("_") or "unknown"
