@@ -447,6 +447,8 @@ def test_an_export_cut_by_a_lost_connection_resumes(tmp_path: Path, monkeypatch:
         first = run(["export", "customer", "--out", str(out), "--page-size", "10"])
         assert first.exit_code == 5, first.stderr
         assert "Run the same command with --resume" in first.stderr
+        state = json.loads((tmp_path / "out.csv.state.json").read_text())
+        assert 0 < state["pages_done"] < 30  # seed 3 drops a connection part of the way through
         emulator.configure(drop_connection_rate=0.0)
         refused = run(["export", "customer", "--out", str(out)])
         assert refused.exit_code == 2
@@ -500,3 +502,22 @@ def test_export_only_some_fields_with_conditions(tmp_path: Path, monkeypatch: py
         f"Export {n}" for n in range(40) if str(n).startswith("1")
     )
     assert all(set(r) == {"externalId", "companyName"} for r in records)
+
+
+def test_an_export_that_fails_before_its_first_page_leaves_nothing_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out.csv"
+    with running() as emulator:
+        use_emulator(monkeypatch, tmp_path, emulator)
+        monkeypatch.setenv("NETSUITE_TOKEN_SECRET", "0" * 64)
+        refused = run(["export", "customer", "--out", str(out)])
+        assert refused.exit_code == 4
+        assert "nothing was written" in refused.stderr
+        assert not out.exists()
+        assert not (tmp_path / "out.csv.state.json").exists()
+        monkeypatch.setenv("NETSUITE_TOKEN_SECRET", emulator.credentials.token_secret.get_secret_value())
+        empty = run(["export", "customer", "--out", str(out)])
+        assert empty.exit_code == 0, empty.stderr
+        assert out.read_text() == ""
+        assert "Exported 0 customer record(s)" in empty.stderr

@@ -258,10 +258,16 @@ class _Export:
                         )
         except BaseException:
             handle.close()
-            console.message(
-                f"Export stopped after page {state.pages_done} ({state.records_written} records written to "
-                f"{self.out}). Run the same command with --resume to continue."
-            )
+            if state.pages_done == 0 and not self.resumed:
+                # Nothing to resume: leave no state behind, so that the same command simply runs again.
+                self.state_file.unlink(missing_ok=True)
+                self.out.unlink(missing_ok=True)
+                console.message("Export stopped before its first page: nothing was written.")
+            else:
+                console.message(
+                    f"Export stopped after page {state.pages_done} ({state.records_written} records written "
+                    f"to {self.out}). Run the same command with --resume to continue."
+                )
             raise
         handle.close()
         if state.output_format == "csv" and state.columns != state.header_columns:
@@ -297,7 +303,7 @@ class _Export:
         plain = [project(self.client.to_plain(r), state.fields) for r in page.records]
         if state.output_format == "csv":
             rows = [flatten(r) for r in plain]
-            first = not state.header_columns
+            first = not state.header_columns and bool(rows)  # an empty result is an empty file
             state.columns = columns_of(rows, state.columns)
             if first:
                 state.header_columns = list(state.columns)
