@@ -230,3 +230,31 @@ def test_an_endpoint_that_keeps_refusing_for_concurrency(
     assert result.exit_code == 5
     assert "WS_REQUEST_BLOCKED" in result.stdout
     assert "kept rejecting requests for concurrency" in result.stdout
+
+
+def test_a_profile_from_the_file_with_a_lower_case_suffix(
+    sandbox: Emulator, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    isolate(monkeypatch, tmp_path)
+    c = sandbox.credentials
+    profiles = tmp_path / "profiles.toml"
+    profiles.write_text(
+        "[sandbox]\n"
+        'account = "1234567_sb1"\n'
+        f'consumer_key = "{c.consumer_key}"\n'
+        'consumer_secret = { env = "MY_CONSUMER_SECRET" }\n'
+        f'token_id = "{c.token_id}"\n'
+        'token_secret = { env = "MY_TOKEN_SECRET" }\n'
+        f'endpoint = "{sandbox.base_url}"\n'
+        f'version = "{sandbox.version}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("SUITETALK_CONFIG", str(profiles))
+    monkeypatch.setenv("MY_CONSUMER_SECRET", c.consumer_secret.get_secret_value())
+    monkeypatch.setenv("MY_TOKEN_SECRET", c.token_secret.get_secret_value())
+    result = run(["check", "--profile", "sandbox"])
+    assert result.exit_code == 0, result.stdout
+    assert f"profile 'sandbox' from {profiles}" in result.stdout
+    assert "written '1234567_sb1': the passport needs '1234567_SB1'" in result.stdout
+    monkeypatch.setenv("SUITETALK_PROFILE", "sandbox")
+    assert run(["search", "customer", "--limit", "1"]).exit_code == 0

@@ -35,8 +35,8 @@ from .rows import (
     InputFormat,
     Row,
     count_records,
+    detect_format,
     external_id_of,
-    input_format,
     internal_id_of,
     read_csv,
     read_jsonl,
@@ -208,7 +208,7 @@ def import_command(
       suitetalk import customer customers.csv --report outcome.csv
       suitetalk import customer customers.jsonl --add --profile sandbox
     """
-    fmt = _input_format(file, input_format)
+    fmt = detect_format(file, input_format)
     total = count_records(file, fmt)
     profile = conn.profile()
     confirm_production_write(profile, f"{mode} {total} {record_type} record(s) from {file.name}", yes=yes)
@@ -240,10 +240,6 @@ def import_command(
     console.message(run.summary(file))
     if run.failed:
         raise click.exceptions.Exit(int(ExitCode.RECORDS_FAILED))
-
-
-def _input_format(file: Path, chosen: str | None) -> InputFormat:
-    return input_format(file, chosen)
 
 
 class _Run:

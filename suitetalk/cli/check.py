@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -35,6 +36,11 @@ from ..wsdl import BundleError
 from . import console
 from .connection import Connection, connection_options
 from .exits import ExitCode, classify
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10 only
+    import tomli as tomllib
 
 Status = Literal["ok", "warn", "FAIL", "skip"]
 #: Clocks further apart than this get a warning (NetSuite itself tolerates about five minutes).
@@ -225,7 +231,7 @@ def _offline(profile: Profile, checks: Checks) -> None:
         "sandbox": f"sandbox {account.sandbox_number}",
         "release_preview": "release preview account",
     }[account.environment.value]
-    raw = os.environ.get("NETSUITE_ACCOUNT", "").strip()
+    raw = _raw_account(profile)
     note = (
         []
         if not raw or raw == account.passport_id
@@ -282,6 +288,20 @@ def _offline(profile: Profile, checks: Checks) -> None:
         "an endpoint override, not NetSuite" if profile.config.endpoint else "the account's NetSuite domain"
     )
     checks.add("ok", f"service URL {url}: {where}")
+
+
+def _raw_account(profile: Profile) -> str:
+    """The account id as the user wrote it (environment, else profile file), to say when it was corrected."""
+    written = os.environ.get("NETSUITE_ACCOUNT", "").strip()
+    if written:
+        return written
+    try:
+        with default_profiles_path().open("rb") as handle:
+            table = tomllib.load(handle).get(profile.name, {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+    value = table.get("account") if isinstance(table, dict) else None
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _is_emulator(profile: Profile) -> bool:

@@ -38,7 +38,7 @@ _FALSE = frozenset({"false", "f", "no", "n", "0"})
 _ALIASES = {"internal_id": "internalId", "external_id": "externalId"}
 
 
-def input_format(path: Path, chosen: str | None) -> InputFormat:
+def detect_format(path: Path, chosen: str | None) -> InputFormat:
     """The format given, else the one the file name says (``.csv``; ``.jsonl``, ``.ndjson``)."""
     if chosen:
         return chosen  # type: ignore[return-value]
