@@ -32,7 +32,9 @@ from .retry import LostResponse
 _LOG = logging.getLogger("suitetalk.transport")
 
 #: HTTP statuses that mean "not now": the request was not executed.
-_UNAVAILABLE_STATUSES = frozenset({429, 502, 503, 504})
+_UNAVAILABLE_STATUSES = frozenset({429, 503})
+#: A gateway's time-out or failure: NetSuite behind it may have executed the request.
+_GATEWAY_STATUSES = frozenset({502, 504})
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
                 operation=operation,
                 code=code,
             )
+        if exc.status_code in _GATEWAY_STATUSES:
+            return LostResponse(f"a gateway answered HTTP {exc.status_code}", operation=operation, code=code)
         return TransportError(
             f"{operation} failed with HTTP {exc.status_code} and no SOAP fault",
             operation=operation,
