@@ -18,7 +18,9 @@ A TOML file holds one table per profile::
 The file is ``$SUITETALK_CONFIG`` if set, else ``$XDG_CONFIG_HOME/suitetalk/profiles.toml`` (by default
 ``~/.config/suitetalk/profiles.toml``). The profile is the ``name`` argument, else ``$SUITETALK_PROFILE``,
 else ``default``. The ``NETSUITE_*`` environment variables of :meth:`Credentials.from_env` override the
-file's values, so CI can inject secrets without touching the file.
+file's values, so CI can inject secrets without touching the file; ``SUITETALK_ENDPOINT`` and
+``SUITETALK_VERSION`` override the profile's ``endpoint`` and ``version`` (``suitetalk emulator`` prints
+them, so that a script follows it with no change).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 DEFAULT_PROFILE = "default"
+#: Client settings that environment variables override too (``suitetalk emulator`` prints them).
+CONFIG_ENV_VARS = {"endpoint": "SUITETALK_ENDPOINT", "version": "SUITETALK_VERSION"}
 _CREDENTIAL_FIELDS = tuple(Credentials.ENV_VARS)
 
 
@@ -91,11 +95,12 @@ def load_profile(
         raise ConfigError(f"profile {chosen!r} in {file} must be a table ([{chosen}]), not a single value")
     values: dict[str, Any] = {key: _resolve(chosen, key, value, env) for key, value in (table or {}).items()}
 
-    from_env = {key: env[var] for key, var in Credentials.ENV_VARS.items() if env.get(var)}
+    env_vars = {**Credentials.ENV_VARS, **CONFIG_ENV_VARS}
+    from_env = {key: env[var] for key, var in env_vars.items() if env.get(var)}
     values.update(from_env)
     sources = [str(file)] if table is not None else []
     if from_env:
-        sources.append("environment (" + ", ".join(Credentials.ENV_VARS[k] for k in from_env) + ")")
+        sources.append("environment (" + ", ".join(env_vars[k] for k in from_env) + ")")
 
     missing = [key for key in _CREDENTIAL_FIELDS if not values.get(key)]
     if missing:

@@ -107,3 +107,11 @@ def test_default_location(tmp_path: Path, profiles_file: Path) -> None:
         default_profiles_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "suitetalk" / "profiles.toml"
     )
     assert list_profiles(profiles_file) == ["production", "sandbox"]
+
+
+def test_endpoint_and_version_from_the_environment(profiles_file: Path) -> None:
+    env = {"SUITETALK_ENDPOINT": "http://127.0.0.1:8080", "SUITETALK_VERSION": "2023_2"}
+    profile = load_profile("production", path=profiles_file, environ=env)
+    assert profile.config.endpoint == "http://127.0.0.1:8080"
+    assert profile.config.version == "2023_2"
+    assert "SUITETALK_ENDPOINT" in profile.source
