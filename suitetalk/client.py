@@ -49,7 +49,7 @@ LIST_LIMITS: Mapping[str, int] = {
 }
 #: Concurrency used until NetSuite tells us the integration's limit (the smallest service tier's).
 DEFAULT_CONCURRENCY = 5
-#: Connections kept per host; more than any account's limit is pointless, fewer would reconnect.
+#: Connections kept per host while the limit is unknown: above any account's concurrency limit.
 _POOL_SIZE = 50
 
 
@@ -89,8 +89,11 @@ class Client:
         self._passports = PassportBuilder(credentials, clock=clock)
         self._tmp: Path | None = None
         wsdl_path = self._resolve_wsdl(wsdl)
+        # The pool matches a configured limit; a limit still to be discovered can be as high as the account's.
         self._session = make_session(
-            _POOL_SIZE, connect_timeout=self.config.connect_timeout, read_timeout=self.config.read_timeout
+            self.config.concurrency or _POOL_SIZE,
+            connect_timeout=self.config.connect_timeout,
+            read_timeout=self.config.read_timeout,
         )
         self.zeep, self.service = make_zeep_client(
             wsdl_path, self.service_url, version=self.version, session=self._session
