@@ -124,8 +124,24 @@ def _ref_of(record: Any) -> RecordRef | None:
 _NO_RESULT = StatusDetail(code=None, message="NetSuite returned no result for this record", type="ERROR")
 
 
+class _StatusDetails:
+    """``errors`` and ``warnings`` of a result's status details."""
+
+    details: tuple[StatusDetail, ...]
+
+    @property
+    def errors(self) -> tuple[StatusDetail, ...]:
+        """The details of type ERROR."""
+        return tuple(d for d in self.details if d.type == "ERROR")
+
+    @property
+    def warnings(self) -> tuple[StatusDetail, ...]:
+        """The details of type WARN: the write succeeded, but NetSuite has something to say."""
+        return tuple(d for d in self.details if d.type == "WARN")
+
+
 @dataclass(frozen=True)
-class WriteResult:
+class WriteResult(_StatusDetails):
     """Outcome of writing one record (add, update, upsert, delete and their list forms)."""
 
     success: bool
@@ -159,14 +175,6 @@ class WriteResult:
             operation=error.operation,
             error=error,
         )
-
-    @property
-    def errors(self) -> tuple[StatusDetail, ...]:
-        return tuple(d for d in self.details if d.type == "ERROR")
-
-    @property
-    def warnings(self) -> tuple[StatusDetail, ...]:
-        return tuple(d for d in self.details if d.type == "WARN")
 
     @property
     def ref(self) -> RecordRef | None:
@@ -236,7 +244,7 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
-class ReadResult:
+class ReadResult(_StatusDetails):
     """Outcome of reading one record (get, getList): the zeep record, or the reason it is missing."""
 
     success: bool
@@ -260,14 +268,6 @@ class ReadResult:
             ref=ref,
             error=error,
         )
-
-    @property
-    def errors(self) -> tuple[StatusDetail, ...]:
-        return tuple(d for d in self.details if d.type == "ERROR")
-
-    @property
-    def warnings(self) -> tuple[StatusDetail, ...]:
-        return tuple(d for d in self.details if d.type == "WARN")
 
     @property
     def record_type(self) -> str | None:
