@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "suitetalk_emulator(**settings): settings of the suitetalk_emulator fixture (EmulatorSettings fields)",
+        "suitetalk_emulator(**settings): EmulatorSettings fields for the suitetalk_emulator fixture",
     )
 
 
