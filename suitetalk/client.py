@@ -27,7 +27,7 @@ from .errors import SuiteTalkError
 from .limiter import AdaptiveLimiter
 from .profiles import load_profile
 from .records import RecordDataError, RecordRef, RecordTypes, build_record, to_plain
-from .results import ReadResult, StatusDetail, WriteResult
+from .results import ReadResult, StatusDetail, WriteResult, write_response_list_from_xml
 from .retry import RetryController, RetryStats
 from .search import SearchPage, SearchResults, build_basic_search, build_search
 from .transport import OperationHeaders, Reply, send
@@ -193,6 +193,7 @@ class Client:
         records: Sequence[str] = (),
         preferences: Preferences | None = None,
         search_preferences: SearchPreferences | None = None,
+        read_body: Callable[[Any], Any] | None = None,
     ) -> Reply:
         if self._closed:
             raise RuntimeError("this Client is closed")
@@ -201,7 +202,7 @@ class Client:
         headers = self._headers_for(operation, preferences, search_preferences)
         return self._retry.call(
             operation,
-            lambda: send(self.service, operation, body, headers(), limiter=self.limiter),
+            lambda: send(self.service, operation, body, headers(), limiter=self.limiter, read_body=read_body),
             lost_response_safe=safe,
             records=records,
         )
@@ -433,7 +434,13 @@ class Client:
 
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
             labels = [f"{r.type} {r.internalId or r.externalId}" for r in chunk]
-            reply = self._call("deleteList", {"baseRef": list(chunk)}, safe=True, records=labels)
+            reply = self._call(
+                "deleteList",
+                {"baseRef": list(chunk)},
+                safe=True,
+                records=labels,
+                read_body=write_response_list_from_xml,
+            )
             return WriteResult.list_from_zeep(
                 reply.body, reply.ns_id, operation="deleteList", expected=len(chunk)
             )
@@ -451,7 +458,12 @@ class Client:
             safe = operation != "addList" or all(getattr(r, "externalId", None) for r in chunk)
             labels = [self._label(r) for r in chunk]
             reply = self._call(
-                operation, {"record": list(chunk)}, safe=safe, records=labels, preferences=preferences
+                operation,
+                {"record": list(chunk)},
+                safe=safe,
+                records=labels,
+                preferences=preferences,
+                read_body=write_response_list_from_xml,
             )
             return WriteResult.list_from_zeep(
                 reply.body, reply.ns_id, operation=operation, expected=len(chunk)

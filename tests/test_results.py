@@ -250,3 +250,34 @@ def test_status_detail_defaults_and_text(types: RecordTypes) -> None:
         RecordError, match="add failed for record: NetSuite reported a failure without details"
     ):
         failed.raise_for_status()
+
+
+@pytest.mark.parametrize(
+    "list_status", [status(True), status(False, ("ERROR", "UNEXPECTED_ERROR", "Stopped."))]
+)
+def test_reading_write_lists_with_lxml_gives_what_zeep_gives(reply: Any, list_status: str) -> None:
+    """The bulk-write fast path must not change a single result."""
+    from suitetalk.results import write_response_list_from_xml
+
+    body = (
+        "<platformMsgs:upsertListResponse><platformMsgs:writeResponseList>"
+        + list_status
+        + write_response(True, ("WARN", "WARNING", "Unusual phone"), ref=record_ref("42", "C-1", "customer"))
+        + write_response(False, ("ERROR", "DUP_RCRD", "Exists."), ("INFO", "WARNING", "Look at C-2."))
+        + '<platformMsgs:writeResponse><platformCore:status isSuccess="true"/>'
+        + '<platformMsgs:baseRef xsi:type="platformCore:CustomRecordRef" internalId="7" typeId="12"/>'
+        + "</platformMsgs:writeResponse>"
+        + "</platformMsgs:writeResponseList></platformMsgs:upsertListResponse>"
+    )
+    by_zeep = WriteResult.list_from_zeep(reply("upsertList", body), NS_ID, operation="upsertList", expected=5)
+    envelope = ENVELOPE.format(core=core_ns(V), msgs=messages_ns(V), v=V, header="", body=body).encode()
+    element = body_payload(etree.fromstring(envelope))
+    by_lxml = WriteResult.list_from_zeep(
+        write_response_list_from_xml(element), NS_ID, operation="upsertList", expected=5
+    )
+    assert by_lxml == by_zeep
+    assert (
+        [r.success for r in by_lxml] == [True, False, True, False, False] if "false" in list_status else True
+    )
+    assert by_lxml[2].record_type == "customRecord"
+    assert by_lxml[0].warnings == (StatusDetail("WARNING", "Unusual phone", "WARN"),)
