@@ -101,8 +101,8 @@ class Client:
         self._headers = OperationHeaders(self.service._binding)
         self.types = RecordTypes(self.zeep, self.version)
         # A rejected request was not executed and cost NetSuite nothing, so one rejection is a hint, not
-        # congestion: step down gently and climb back quickly (measured in bench/bench_client.py: halving
-        # and waiting 10 successes cost 5.6x the ideal time at 10% rejections, this 2.4x).
+        # congestion: step down gently and climb back quickly. (Measured on 5,000 upserts at 10% injected
+        # rejections: halving and waiting for 10 successes took 5.6x the ideal time, this 2.4x.)
         self.limiter = AdaptiveLimiter(
             self.config.concurrency or DEFAULT_CONCURRENCY, decrease_factor=0.8, increase_after=3
         )
