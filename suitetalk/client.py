@@ -20,6 +20,8 @@ from types import TracebackType
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import requests
+
 from . import endpoints
 from .auth import PassportBuilder
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
@@ -88,17 +90,13 @@ class Client:
         self.service_url = endpoints.service_url(credentials.account, self.version, self.config.endpoint)
         self._passports = PassportBuilder(credentials, clock=clock)
         self._tmp: Path | None = None
-        wsdl_path = self._resolve_wsdl(wsdl)
-        # The pool matches a configured limit; a limit still to be discovered can be as high as the account's.
-        self._session = make_session(
-            self.config.concurrency or _POOL_SIZE,
-            connect_timeout=self.config.connect_timeout,
-            read_timeout=self.config.read_timeout,
-        )
-        self.zeep, self.service = make_zeep_client(
-            wsdl_path, self.service_url, version=self.version, session=self._session
-        )
-        self._headers = OperationHeaders(self.service._binding)
+        self._session: requests.Session | None = None
+        self._closed = False
+        try:
+            self._connect(wsdl)
+        except BaseException:
+            self.close()  # a half-built client leaves no temporary WSDL copy or open pool behind
+            raise
         self.types = RecordTypes(self.zeep, self.version)
         # A rejected request was not executed and cost NetSuite nothing, so one rejection is a hint, not
         # congestion: step down gently and climb back quickly. (Measured on 5,000 upserts at 10% injected
@@ -111,7 +109,19 @@ class Client:
         self._retry = RetryController(self.config.retry, sleep=sleep)
         self._limit_known = self.config.concurrency is not None
         self._discovery_lock = threading.Lock()
-        self._closed = False
+
+    def _connect(self, wsdl: str | Path | None) -> None:
+        wsdl_path = self._resolve_wsdl(wsdl)
+        # The pool matches a configured limit; a limit still to be discovered can be as high as the account's.
+        self._session = make_session(
+            self.config.concurrency or _POOL_SIZE,
+            connect_timeout=self.config.connect_timeout,
+            read_timeout=self.config.read_timeout,
+        )
+        self.zeep, self.service = make_zeep_client(
+            wsdl_path, self.service_url, version=self.version, session=self._session
+        )
+        self._headers = OperationHeaders(self.service._binding)
 
     @classmethod
     def from_profile(cls, name: str | None = None, **kwargs: Any) -> Client:
@@ -128,7 +138,8 @@ class Client:
         if self._closed:
             return
         self._closed = True
-        self._session.close()
+        if self._session is not None:
+            self._session.close()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
 
@@ -224,13 +235,13 @@ class Client:
                     exc.code,
                     self.limiter.limit,
                 )
-                return
-            finally:
-                self._limit_known = True
-            limit = info.get("integrationConcurrencyLimit")
-            if isinstance(limit, int) and limit > 0:
-                self.limiter.limit = limit
-                _LOG.info("integration concurrency limit: %d", limit)
+            else:
+                limit = info.get("integrationConcurrencyLimit")
+                if isinstance(limit, int) and limit > 0:
+                    self.limiter.limit = limit
+                    _LOG.info("integration concurrency limit: %d", limit)
+            # Set last, so that a thread that sees it set (without the lock) also sees the limit applied.
+            self._limit_known = True
 
     def call(self, operation: str, /, *, idempotent: bool = False, **body: Any) -> Any:
         """Any operation of the WSDL by name, with zeep-style arguments; returns zeep's response body.
@@ -491,10 +502,13 @@ class Client:
 
         def guarded(chunk: Sequence[Any]) -> list[T]:
             try:
-                results = run(chunk)
+                return run(chunk)
             except SuiteTalkError as exc:
                 return failed(exc, chunk)
-            return results
+            except Exception as exc:
+                error = SuiteTalkError(f"{operation} failed for this request: {exc!r}", operation=operation)
+                error.__cause__ = exc
+                return failed(error, chunk)
 
         if len(chunks) == 1:
             return guarded(chunks[0])

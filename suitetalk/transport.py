@@ -16,6 +16,7 @@ from typing import Any
 import requests
 import zeep
 import zeep.exceptions
+import zeep.plugins
 from lxml import etree
 from zeep.wsdl.utils import etree_to_string
 
@@ -28,6 +29,7 @@ from .errors import (
 )
 from .limiter import AdaptiveLimiter, Slot
 from .namespaces import SOAP_ENV
+from .records import RecordDataError
 from .retry import LostResponse
 
 _LOG = logging.getLogger("suitetalk.transport")
@@ -89,16 +91,21 @@ def send(
     binding = service._binding
     client = service._client
     options = service._binding_options
-    envelope, http_headers = binding._create(
-        operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
-    )
+    try:
+        envelope, http_headers = binding._create(
+            operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
+        )
+    except (zeep.exceptions.ValidationError, TypeError, ValueError) as exc:
+        # zeep refused to render the request: bad input, found before anything was sent.
+        raise RecordDataError(f"{operation}: the request cannot be built: {exc}") from exc
     message = etree_to_string(envelope)  # type: ignore[no-untyped-call]
     slot: Slot | None = None
     try:
         with limiter.slot() if limiter is not None else nullcontext() as slot:
             response = client.transport.post(options["address"], message, http_headers)
-        fast = _read_directly(response, read_body) if read_body is not None else None
-        result = fast or binding.process_reply(client, binding.get(operation), response)
+        operation_obj = binding.get(operation)
+        fast = _read_directly(client, operation_obj, response, read_body) if read_body is not None else None
+        result = fast if fast is not None else binding.process_reply(client, operation_obj, response)
     except Exception as exc:
         error = _translate(exc, operation)
         if error is None:
@@ -108,6 +115,8 @@ def send(
         raise error from None
     if slot is not None:
         slot.succeeded()
+    if isinstance(result, Reply):
+        return result
     header = getattr(result, "header", None)
     document_info = getattr(header, "documentInfo", None) if header is not None else None
     ns_id = getattr(document_info, "nsId", None)
@@ -119,11 +128,15 @@ def send(
 _PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
 
 
-def _read_directly(response: Any, read_body: Callable[[etree._Element], Any]) -> Reply | None:
+def _read_directly(
+    client: Any, operation: Any, response: Any, read_body: Callable[[etree._Element], Any]
+) -> Reply | None:
     """A successful plain SOAP answer read by ``read_body``; ``None`` for anything zeep should handle."""
     if response.status_code != 200 or b"<!DOCTYPE" in response.content[:1024]:
         return None
     envelope = etree.fromstring(response.content, parser=_PARSER)
+    # zeep's ingress plugins (the CLI's --verbose envelope log) see this answer as they see the others.
+    envelope, _ = zeep.plugins.apply_ingress(client, envelope, response.headers, operation)  # type: ignore[no-untyped-call]
     body = envelope.find(f"{{{SOAP_ENV}}}Body")
     if body is None or len(body) != 1:
         return None
@@ -150,6 +163,17 @@ def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
             operation=operation,
             code=code,
         )
+    if isinstance(exc, requests.exceptions.SSLError):
+        # The TLS handshake failed: nothing was sent, and sending again will fail the same way.
+        return TransportError(
+            f"could not send {operation}: TLS failed ({exc})", operation=operation, code="TLS_ERROR"
+        )
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return ServiceUnavailableError(
+            f"could not send {operation}: the proxy refused or failed",
+            operation=operation,
+            code="PROXY_ERROR",
+        )
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return ServiceUnavailableError(
             f"could not connect to send {operation} (connect time-out)",
@@ -171,7 +195,10 @@ def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
             "connection closed before the response", operation=operation, code="CONNECTION_LOST"
         )
     if isinstance(exc, etree.XMLSyntaxError | zeep.exceptions.XMLParseError):
-        return TransportError(f"{operation}: the response is not valid SOAP ({exc})", operation=operation)
+        # NetSuite answered, so it may well have executed the request: as good as a lost response.
+        return LostResponse(
+            f"the answer was not valid SOAP ({exc})", operation=operation, code="INVALID_RESPONSE"
+        )
     return None
 
 

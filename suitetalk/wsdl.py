@@ -526,7 +526,18 @@ class _LocalTransport(zeep.Transport):
         return data
 
     def post(self, address: str, message: Any, headers: Any) -> requests.Response:
-        response: requests.Response = super().post(address, message, headers)  # type: ignore[no-untyped-call]
+        # Not zeep's own post: at DEBUG it logs whole envelopes, token passport included. Envelopes are
+        # shown only through the CLI's redacting --verbose plugin.
+        response: requests.Response = self.session.post(
+            address, data=message, headers=headers, timeout=self.operation_timeout
+        )
+        log.debug(
+            "POST %s: %d bytes sent, HTTP %d, %d bytes received",
+            address,
+            len(message),
+            response.status_code,
+            len(response.content),
+        )
         _check_well_formed(response)
         return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,8 @@ def test_verbose_shows_envelopes_without_secrets(tmp_path: Path, monkeypatch: py
     assert ">>> request get" in log
     assert "<<< response get" in log
     assert "tokenPassport" in log
+    for part in ("consumerKey", "token", "nonce", "signature"):
+        assert re.search(rf":{part}[^>]*>\[redacted\]<", log), f"{part} is not redacted"
     assert f">{credentials.account.passport_id}<" in log
     assert "Visible Name Ltd" in log
     assert "teal" in log

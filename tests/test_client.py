@@ -118,6 +118,7 @@ def test_list_operations_split_into_netsuite_limits_and_keep_input_order(
     results = client.add_list(records)
     assert [r.external_id for r in results] == [f"BULK-{i}" for i in range(450)]
     assert all(r.success for r in results)
+    assert all(r.ns_id and r.ns_id.startswith("WEBSERVICES_") for r in results)
     assert emulator.stats.operations.get("addList") == 3  # 200 + 200 + 50
 
     fetched = client.get_list([r.internal_id for r in results], record_type="customer")
@@ -359,6 +360,7 @@ class Envelopes:
 
     def __init__(self) -> None:
         self.sent: list[object] = []
+        self.received: list[object] = []
 
     def egress(
         self, envelope: object, http_headers: dict[str, str], operation: object, binding_options: object
@@ -367,6 +369,7 @@ class Envelopes:
         return envelope, http_headers
 
     def ingress(self, envelope: object, http_headers: object, operation: object):  # type: ignore[no-untyped-def]
+        self.received.append(envelope)
         return envelope, http_headers
 
     def header(self, index: int, name: str) -> dict[str, str]:
@@ -406,3 +409,27 @@ def test_preferences_per_client_and_per_call_and_search_preferences_on_every_pag
                 "returnSearchColumns": "true",
                 "pageSize": "5",
             }
+
+
+def test_debug_logs_never_show_the_passport(client: Client, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        client.get_server_time()
+        client.upsert_list([client.record("customer", companyName="Log", external_id="LOG-1")])
+    assert caplog.records, "debug logging was captured"
+    assert "tokenPassport" not in caplog.text
+    assert client.credentials.consumer_key not in caplog.text
+    assert client.credentials.token_id not in caplog.text
+
+
+def test_plugins_see_every_answer_bulk_writes_included(client: Client) -> None:
+    plugin = Envelopes()
+    client.zeep.plugins.append(plugin)
+    try:
+        client.upsert_list([client.record("customer", companyName="Seen", external_id="SEEN-1")])
+        client.get("customer", external_id="SEEN-1")
+    finally:
+        client.zeep.plugins.remove(plugin)
+    answers = [envelope.find(".//{*}Body")[0].tag.split("}")[1] for envelope in plugin.received]  # type: ignore[attr-defined]
+    assert answers[-2:] == ["upsertListResponse", "getResponse"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Iterator
 
@@ -107,7 +108,7 @@ def test_concurrency_faults_are_retried_and_logged(
                 assert client.upsert("customer", companyName=f"Retry {i}", external_id=f"R-{i}").success
     retry_lines = [r.getMessage() for r in caplog.records if "WS_REQUEST_BLOCKED" in r.getMessage()]
     assert retry_lines, "each retry is logged with its code"
-    assert all("s" in line for line in retry_lines)
+    assert all(re.search(r"retrying in \d+\.\d\d s", line) for line in retry_lines), retry_lines
     secret = emulator.credentials.consumer_secret.get_secret_value()
     assert secret not in caplog.text
 
@@ -124,3 +125,16 @@ def test_client_limiter_keeps_requests_under_the_discovered_limit(emulator: Emul
     assert all(r.success for r in results)
     assert emulator.max_in_flight <= 3
     assert emulator.stats.rejected == 0
+
+
+def test_rejections_reach_the_client_limiter_and_no_slot_is_leaked(emulator: Emulator) -> None:
+    with make_client(emulator) as client:
+        client.get_server_time()
+        emulator.configure(concurrency_fault_rate=0.4, seed=11)
+        results = client.upsert_list(
+            client.record("customer", companyName=f"Slot {i}", external_id=f"SLOT-{i}") for i in range(1000)
+        )
+        assert all(r.success for r in results)
+        assert client.limiter.rejections == client.retry_stats.retries_by_code["WS_REQUEST_BLOCKED"] > 0
+        assert client.limiter.in_flight == 0
+        assert client.limiter.peak_in_flight <= 5

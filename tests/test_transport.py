@@ -40,6 +40,9 @@ from suitetalk.transport import _translate
             LostResponse,
             "CONNECTION_LOST",
         ),
+        (requests.exceptions.SSLError("certificate verify failed"), TransportError, "TLS_ERROR"),
+        (requests.exceptions.ProxyError("proxy refused"), ServiceUnavailableError, "PROXY_ERROR"),
+        (zeep.exceptions.XMLParseError("truncated"), LostResponse, "INVALID_RESPONSE"),
     ],
 )
 def test_wire_failures_are_classified_by_whether_the_request_may_have_run(
