@@ -2,8 +2,9 @@
 
 NetSuite's concurrency limit is per account and shared by every integration on it, so the limit this client
 can actually use moves as others come and go. :class:`AdaptiveLimiter` therefore adapts, as TCP does to a
-congested link (AIMD): a concurrency rejection halves the effective limit, a run of successes grows it back
-by one, never above the configured or discovered ceiling and never below one.
+congested link (AIMD): a concurrency rejection cuts the effective limit by a factor (a half by default;
+the client uses a gentler 0.8), a run of successes grows it back by one, never above the configured or
+discovered ceiling and never below one.
 
 Only :meth:`AdaptiveLimiter.slot` blocks, and only while the requests in flight are at the limit. A lowered
 limit never takes a slot away from a request already holding one: the surplus drains as requests finish.

@@ -13,7 +13,8 @@ The rules, as data:
 
 Waits are exponential backoff with full jitter (a uniform draw between 0 and ``min(max_wait, initial_wait *
 2**(n-1))`` after attempt ``n``), as Oracle advises so that rejected threads do not retry in lock-step. The
-behaviour is composed from tenacity's policies; each attempt takes a limiter slot and the wait holds none.
+behaviour is composed from tenacity's policies. Given a limiter, each attempt takes a slot and the wait
+holds none (the client instead lets its transport hold the slot only while a request is on the wire).
 """
 
 from __future__ import annotations
