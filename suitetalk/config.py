@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .namespaces import check_version
 
@@ -304,3 +312,13 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def is_loopback_endpoint(url: str | None) -> bool:
+    """True when ``url`` (an endpoint override) points at this machine: the emulator or a local proxy."""
+    return url is not None and is_loopback_host(urlsplit(url).hostname or "")
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per problem, ``field: message``, without the input values pydantic's own text repeats."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())

@@ -34,7 +34,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .config import ClientConfig, ConfigError, Credentials
+from .config import ClientConfig, ConfigError, Credentials, describe_validation_error
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -118,7 +118,7 @@ def load_profile(
         credentials = Credentials(**credential_values)
         config = ClientConfig(**values)
     except ValidationError as exc:
-        raise ConfigError(f"profile {chosen!r}: {_short(exc)}") from None
+        raise ConfigError(f"profile {chosen!r}: {describe_validation_error(exc)}") from None
     return Profile(chosen, credentials, config, " + ".join(sources))
 
 
@@ -143,8 +143,3 @@ def _resolve(profile: str, key: str, value: Any, env: Mapping[str, str]) -> Any:
             )
         return env[var]
     return value
-
-
-def _short(exc: ValidationError) -> str:
-    # pydantic's own text repeats the input; credentials hide it, and this keeps one line per problem.
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())

@@ -23,7 +23,7 @@ import requests
 from rich.markup import escape
 
 from .. import endpoints
-from ..config import ConfigError, RetryPolicy, is_loopback_host
+from ..config import ConfigError, RetryPolicy, is_loopback_endpoint
 from ..errors import (
     AuthenticationError,
     InvalidVersionError,
@@ -305,8 +305,7 @@ def _raw_account(profile: Profile) -> str:
 
 
 def _is_emulator(profile: Profile) -> bool:
-    endpoint = profile.config.endpoint
-    return endpoint is not None and is_loopback_host(urlsplit(endpoint).hostname or "")
+    return is_loopback_endpoint(profile.config.endpoint)
 
 
 def _probe(conn: Connection, profile: Profile, checks: Checks) -> tuple[bool, float | None]:

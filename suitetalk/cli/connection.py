@@ -13,12 +13,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import click
 from pydantic import ValidationError
 
-from ..config import ClientConfig, ConfigError, is_loopback_host
+from ..config import ClientConfig, ConfigError, describe_validation_error, is_loopback_endpoint
 from ..profiles import Profile, load_profile
 from . import console, verbose
 from .exits import CliError, ExitCode
@@ -47,8 +46,7 @@ class Connection:
         try:
             config = ClientConfig.model_validate({**loaded.config.model_dump(), **updates})
         except ValidationError as exc:
-            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise ConfigError(f"--endpoint/--version: {problems}") from None
+            raise ConfigError(f"--endpoint/--version: {describe_validation_error(exc)}") from None
         return Profile(loaded.name, loaded.credentials, config, loaded.source)
 
     def clock(self) -> Callable[[], float]:
@@ -121,8 +119,7 @@ def is_production_write(profile: Profile) -> bool:
     """Whether writes would reach a production account on NetSuite (not the emulator or a local proxy)."""
     if not profile.credentials.account.is_production:
         return False
-    endpoint = profile.config.endpoint
-    return endpoint is None or not is_loopback_host(urlsplit(endpoint).hostname or "")
+    return not is_loopback_endpoint(profile.config.endpoint)
 
 
 def confirm_production_write(profile: Profile, what: str, *, yes: bool) -> None:

@@ -13,7 +13,7 @@ import click
 import requests
 from pydantic import ValidationError
 
-from ..config import ConfigError
+from ..config import ConfigError, describe_validation_error
 from ..errors import (
     AuthenticationError,
     ConcurrencyLimitError,
@@ -89,8 +89,7 @@ def classify(error: BaseException) -> tuple[ExitCode, str]:
     if isinstance(error, ConfigError):
         return ExitCode.CONFIG, str(error)
     if isinstance(error, ValidationError):
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in error.errors())
-        return ExitCode.CONFIG, problems
+        return ExitCode.CONFIG, describe_validation_error(error)
     if isinstance(error, FetchError):
         hint = (
             "\nIs the endpoint right, and does it serve this endpoint version (--version)? "
