@@ -29,7 +29,7 @@ from .errors import SuiteTalkError
 from .limiter import AdaptiveLimiter
 from .profiles import load_profile
 from .records import RecordDataError, RecordRef, RecordTypes, build_record, to_plain
-from .results import ReadResult, StatusDetail, WriteResult, write_response_list_from_xml
+from .results import ReadResult, WriteResult, raise_for_status_of, write_response_list_from_xml
 from .retry import RetryController, RetryStats
 from .search import SearchPage, SearchResults, build_basic_search, build_search
 from .transport import OperationHeaders, Reply, send
@@ -709,7 +709,7 @@ class Client:
         """The ``<operation>Result`` of a read-only operation, raising if its status is a failure."""
         reply = self._call(operation, body, safe=True)
         result = getattr(reply.body, f"{operation}Result", reply.body)
-        _raise_status(getattr(result, "status", None), operation, reply.ns_id)
+        raise_for_status_of(getattr(result, "status", None), operation=operation, ns_id=reply.ns_id)
         return result
 
     # -- conversion ------------------------------------------------------------------------------------------
@@ -732,16 +732,6 @@ def _require_external_id(records: Sequence[Any], operation: str) -> None:
         raise RecordDataError(
             f"{operation} needs an external id on every record; missing at position(s) {shown}"
         )
-
-
-def _details(status: Any) -> list[Any]:
-    return list(getattr(status, "statusDetail", None) or [])
-
-
-def _raise_status(status: Any, operation: str, ns_id: str | None = None) -> None:
-    if status is not None and status.isSuccess is False:
-        details = tuple(StatusDetail.from_zeep(d) for d in _details(status))
-        ReadResult(False, details=details, ns_id=ns_id, operation=operation).raise_for_status()
 
 
 def _write_failure(error: SuiteTalkError, chunk: Sequence[Any]) -> list[WriteResult]:

@@ -22,7 +22,14 @@ from lxml import etree
 from .errors import OutcomeUnknownError, RecordError, RecordNotFoundError, SuiteTalkError
 from .records import RecordRef
 
-__all__ = ["ReadResult", "StatusDetail", "WriteResult", "ns_id_of", "write_response_list_from_xml"]
+__all__ = [
+    "ReadResult",
+    "StatusDetail",
+    "WriteResult",
+    "ns_id_of",
+    "raise_for_status_of",
+    "write_response_list_from_xml",
+]
 
 #: Status code of a read, update or delete of a record that does not exist.
 RECORD_NOT_FOUND_CODE = "RCRD_DSNT_EXIST"
@@ -104,6 +111,12 @@ def _raise(details: tuple[StatusDetail, ...], *, operation: str | None, ns_id: s
         ns_message=first.message if first else None,
         ns_id=ns_id,
     )
+
+
+def raise_for_status_of(status: Any, *, operation: str, ns_id: str | None = None) -> None:
+    """Raise the record error a failed ``status`` describes (for results that are not per record)."""
+    if status is not None and _get(status, "isSuccess") is False:
+        _raise(_status(status)[1], operation=operation, ns_id=ns_id, what="the request")
 
 
 def _detail_of(error: SuiteTalkError) -> StatusDetail:

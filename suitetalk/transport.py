@@ -30,7 +30,9 @@ from .errors import (
 from .limiter import AdaptiveLimiter, Slot
 from .namespaces import SOAP_ENV
 from .records import RecordDataError
+from .results import ns_id_of
 from .retry import LostResponse
+from .wsdl import response_root
 
 _LOG = logging.getLogger("suitetalk.transport")
 
@@ -117,15 +119,10 @@ def send(
         slot.succeeded()
     if isinstance(result, Reply):
         return result
-    header = getattr(result, "header", None)
-    document_info = getattr(header, "documentInfo", None) if header is not None else None
-    ns_id = getattr(document_info, "nsId", None)
+    ns_id = ns_id_of(result)
     body_value = getattr(result, "body", result)
     _LOG.debug("%s answered (nsId=%s)", operation, ns_id)
     return Reply(body_value, ns_id)
-
-
-_PARSER = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
 
 
 def _read_directly(
@@ -134,7 +131,9 @@ def _read_directly(
     """A successful plain SOAP answer read by ``read_body``; ``None`` for anything zeep should handle."""
     if response.status_code != 200 or b"<!DOCTYPE" in response.content[:1024]:
         return None
-    envelope = etree.fromstring(response.content, parser=_PARSER)
+    envelope = response_root(response)  # already parsed (and checked) by the transport: not parsed again
+    if envelope is None:
+        return None
     # zeep's ingress plugins (the CLI's --verbose envelope log) see this answer as they see the others.
     envelope, _ = zeep.plugins.apply_ingress(client, envelope, response.headers, operation)  # type: ignore[no-untyped-call]
     body = envelope.find(f"{{{SOAP_ENV}}}Body")

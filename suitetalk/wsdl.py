@@ -26,6 +26,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -538,23 +539,40 @@ class _LocalTransport(zeep.Transport):
             response.status_code,
             len(response.content),
         )
-        _check_well_formed(response)
+        response_root(response)  # refuse broken XML, which zeep's recover mode would half-read
         return response
 
 
-def _check_well_formed(response: requests.Response) -> None:
-    """Raise zeep's ``XMLParseError`` (what a caller already handles as "not valid SOAP") on broken XML."""
+_parsers = threading.local()
+
+
+def response_root(response: requests.Response) -> etree._Element | None:
+    """The strictly parsed XML of a response (``None`` if it has no XML), parsed once per response.
+
+    Raises zeep's ``XMLParseError`` (what a caller already handles as "not valid SOAP") on broken XML. The
+    parser refuses entities, DTD loading and the network; lxml parsers must not be shared between threads,
+    so each thread has its own.
+    """
+    cached: etree._Element | None = getattr(response, "_suitetalk_root", None)
+    if cached is not None:
+        return cached
     media_type: str = get_media_type(response.headers.get("Content-Type", "text/xml"))  # type: ignore[no-untyped-call]
     if not response.content or "xml" not in media_type:
-        return
-    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+        return None
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = etree.XMLParser(
+            resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True
+        )
     try:
-        etree.fromstring(response.content, parser=parser)
+        root = etree.fromstring(response.content, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise XMLParseError(  # type: ignore[no-untyped-call]
             f"the server's response (HTTP {response.status_code}, {len(response.content)} bytes) is not "
             f"well-formed XML: {exc}"
         ) from exc
+    response._suitetalk_root = root  # type: ignore[attr-defined]
+    return root
 
 
 def make_zeep_client(
