@@ -7,11 +7,14 @@ and the limiter (``retry``, ``limiter``) with a fresh passport per attempt (``au
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import shutil
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -25,9 +28,10 @@ import requests
 from . import endpoints
 from .auth import PassportBuilder
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
-from .errors import SuiteTalkError
+from .errors import LostResponse, OutcomeUnknownError, SuiteTalkError
 from .limiter import AdaptiveLimiter
 from .profiles import load_profile
+from .reconcile import reconcile_adds, reconcile_deletes
 from .records import RecordDataError, RecordRef, RecordTypes, build_record, to_plain
 from .results import ReadResult, WriteResult, raise_for_status_of, write_response_list_from_xml
 from .retry import RetryController, RetryStats
@@ -89,7 +93,7 @@ class Client:
         self.version = self.config.version
         self.service_url = endpoints.service_url(credentials.account, self.version, self.config.endpoint)
         self._passports = PassportBuilder(credentials, clock=clock)
-        self._tmp: Path | None = None
+        self._remove_tmp: weakref.finalize[..., Any] | None = None
         self._session: requests.Session | None = None
         self._closed = False
         try:
@@ -119,7 +123,11 @@ class Client:
             read_timeout=self.config.read_timeout,
         )
         self.zeep, self.service = make_zeep_client(
-            wsdl_path, self.service_url, version=self.version, session=self._session
+            wsdl_path,
+            self.service_url,
+            version=self.version,
+            session=self._session,
+            max_response_bytes=self.config.max_response_bytes,
         )
         self._headers = OperationHeaders(self.service._binding)
 
@@ -140,8 +148,8 @@ class Client:
         self._closed = True
         if self._session is not None:
             self._session.close()
-        if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+        if self._remove_tmp is not None:
+            self._remove_tmp()
 
     def __enter__(self) -> Client:
         return self
@@ -162,11 +170,18 @@ class Client:
             return path / "netsuite.wsdl" if path.is_dir() else path
         source = str(wsdl) if wsdl is not None else endpoints.wsdl_url(self.version, self.config.endpoint)
         host = urlsplit(source).hostname or ""
+        if urlsplit(source).scheme == "http" and not is_loopback_host(host):
+            raise ConfigError(
+                f"wsdl={source!r} uses plain http on a non-loopback host, where the WSDL could be altered on "
+                "the way; use https, or http only for 127.0.0.1, ::1 or localhost (the emulator)"
+            )
         if is_loopback_host(host):
             # A local endpoint (the emulator, a test proxy) serves its own schema on a port that changes from
             # run to run: keep its copy for this client only, never in the shared cache of NetSuite's WSDLs.
-            self._tmp = Path(tempfile.mkdtemp(prefix="suitetalk-wsdl-"))
-            return WsdlCache(self._tmp).fetch(self.version, source)
+            # It is removed on close(), or when the client is garbage-collected or the interpreter exits.
+            tmp = Path(tempfile.mkdtemp(prefix="suitetalk-wsdl-"))
+            self._remove_tmp = weakref.finalize(self, shutil.rmtree, tmp, ignore_errors=True)
+            return WsdlCache(tmp).fetch(self.version, source)
         root = WsdlCache(self.config.wsdl_cache).root
         if self.config.endpoint or wsdl is not None:
             # A proxy's WSDL may differ from NetSuite's: cache it apart, by host.
@@ -211,12 +226,19 @@ class Client:
         if not self._limit_known and operation != "getIntegrationGovernanceInfo":
             self._discover_limit()
         headers = self._headers_for(operation, preferences, search_preferences)
-        return self._retry.call(
-            operation,
-            lambda: send(self.service, operation, body, headers(), limiter=self.limiter, read_body=read_body),
-            lost_response_safe=safe,
-            records=records,
-        )
+        lost: list[LostResponse] = []
+
+        def attempt() -> Reply:
+            try:
+                return send(
+                    self.service, operation, body, headers(), limiter=self.limiter, read_body=read_body
+                )
+            except LostResponse as exc:
+                lost.append(exc)  # the answer to a later attempt may show this attempt's effects
+                raise
+
+        reply = self._retry.call(operation, attempt, lost_response_safe=safe, records=records)
+        return dataclasses.replace(reply, after_lost_response=True) if lost else reply
 
     def _discover_limit(self) -> None:
         """Ask NetSuite for this integration's concurrency limit once, when none was configured.
@@ -338,10 +360,16 @@ class Client:
         Raises :class:`~suitetalk.errors.RecordNotFoundError` if there is no such record (a typed outcome you
         can catch; ``get_list`` reports missing records in its results instead).
         """
+        return self.get_result(record_type, internal_id, external_id=external_id).raise_for_status().record
+
+    def get_result(
+        self, record_type: str, internal_id: int | str | None = None, *, external_id: str | None = None
+    ) -> ReadResult:
+        """One record as a :class:`~suitetalk.results.ReadResult`: the record with NetSuite's warnings
+        (``.warnings``) and request id, or why it could not be read (``success=False``; nothing raised)."""
         ref = self.ref(record_type, internal_id, external_id=external_id)
         reply = self._call("get", {"baseRef": ref}, safe=True)
-        result = ReadResult.from_zeep(reply.body, reply.ns_id, operation="get", ref=RecordRef.from_zeep(ref))
-        return result.raise_for_status().record
+        return ReadResult.from_zeep(reply.body, reply.ns_id, operation="get", ref=RecordRef.from_zeep(ref))
 
     def get_list(self, refs: Iterable[Any], *, record_type: str | None = None) -> list[ReadResult]:
         """Records by reference, any number (split into requests of 1000); one result per reference, in order.
@@ -394,15 +422,35 @@ class Client:
         reply = self._call(
             "delete", {"baseRef": ref}, safe=True, records=[f"{record_type} {internal_id or external_id}"]
         )
-        return WriteResult.from_zeep(reply.body, reply.ns_id, operation="delete").raise_for_status()
+        result = WriteResult.from_zeep(reply.body, reply.ns_id, operation="delete")
+        if reply.after_lost_response:
+            result = reconcile_deletes([result], [ref])[0]
+        return result.raise_for_status()
 
     def _write_one(
         self, operation: str, record: Any, *, safe: bool, preferences: Preferences | None = None
     ) -> WriteResult:
+        sent_at = time.monotonic()
         reply = self._call(
             operation, {"record": record}, safe=safe, records=[self._label(record)], preferences=preferences
         )
-        return WriteResult.from_zeep(reply.body, reply.ns_id, operation=operation).raise_for_status()
+        result = WriteResult.from_zeep(reply.body, reply.ns_id, operation=operation)
+        if reply.after_lost_response and operation == "add":
+            result = self._reconcile_adds([record], [result], sent_at)[0]
+        return result.raise_for_status()
+
+    def _reconcile_adds(
+        self, records: Sequence[Any], results: Sequence[WriteResult], sent_at: float
+    ) -> list[WriteResult]:
+        def lookup(found: Sequence[Any]) -> list[ReadResult]:
+            refs = [RecordRef.from_record(record).to_zeep(self.types) for record in found]
+            reply = self._call("getList", {"baseRef": refs}, safe=True)
+            wanted = [RecordRef.from_zeep(ref) for ref in refs]
+            return ReadResult.list_from_zeep(reply.body, reply.ns_id, operation="getList", refs=wanted)
+
+        return reconcile_adds(
+            records, results, sent_at=sent_at, lookup=lookup, server_time=self.get_server_time
+        )
 
     def add_list(
         self,
@@ -450,11 +498,12 @@ class Client:
                 {"baseRef": list(chunk)},
                 safe=True,
                 records=labels,
-                read_body=write_response_list_from_xml,
+                read_body=functools.partial(write_response_list_from_xml, expected=len(chunk)),
             )
-            return WriteResult.list_from_zeep(
+            results = WriteResult.list_from_zeep(
                 reply.body, reply.ns_id, operation="deleteList", expected=len(chunk)
             )
+            return reconcile_deletes(results, chunk) if reply.after_lost_response else results
 
         return self._chunked("deleteList", zeep_refs, run, _write_failure)
 
@@ -468,17 +517,21 @@ class Client:
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
             safe = operation != "addList" or all(getattr(r, "externalId", None) for r in chunk)
             labels = [self._label(r) for r in chunk]
+            sent_at = time.monotonic()
             reply = self._call(
                 operation,
                 {"record": list(chunk)},
                 safe=safe,
                 records=labels,
                 preferences=preferences,
-                read_body=write_response_list_from_xml,
+                read_body=functools.partial(write_response_list_from_xml, expected=len(chunk)),
             )
-            return WriteResult.list_from_zeep(
+            results = WriteResult.list_from_zeep(
                 reply.body, reply.ns_id, operation=operation, expected=len(chunk)
             )
+            if reply.after_lost_response and operation == "addList":
+                return self._reconcile_adds(chunk, results, sent_at)
+            return results
 
         return self._chunked(operation, zeep_records, run, _write_failure)
 
@@ -506,8 +559,15 @@ class Client:
             except SuiteTalkError as exc:
                 return failed(exc, chunk)
             except Exception as exc:
-                error = SuiteTalkError(f"{operation} failed for this request: {exc!r}", operation=operation)
-                error.__cause__ = exc
+                # A bug of ours, maybe after the request went out: nobody can say what NetSuite did.
+                _LOG.exception("%s: unexpected error", operation)
+                error = OutcomeUnknownError(
+                    f"Outcome unknown: {operation} failed inside the client ({type(exc).__name__}), possibly "
+                    "after the request was sent. Check the records (get by external id, or search) before "
+                    "resending any.",
+                    operation=operation,
+                    records=[self._label(item) for item in chunk],
+                )
                 return failed(error, chunk)
 
         if len(chunks) == 1:
@@ -646,7 +706,10 @@ class Client:
         return self._result("getDeleted", {"getDeletedFilter": filter_, "pageIndex": page_index})
 
     def get_select_value(self, field: Mapping[str, Any], page_index: int = 1) -> Any:
-        """The values a select field may take; ``field`` is a ``GetSelectValueFieldDescription`` dict."""
+        """The values a select field may take; ``field`` is a ``GetSelectValueFieldDescription`` dict.
+
+        Returns zeep's ``GetSelectValueResult``; :func:`~suitetalk.results.warnings_of` gives its warnings
+        (NetSuite's ``Results are incomplete`` among them)."""
         return self._result("getSelectValue", {"fieldDescription": dict(field), "pageIndex": page_index})
 
     def initialize(self, record_type: str, reference: Any, *, reference_type: str | None = None) -> Any:

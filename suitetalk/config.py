@@ -272,6 +272,9 @@ class ClientConfig(BaseModel):
     connect_timeout: float = Field(default=10.0, gt=0)
     read_timeout: float = Field(default=900.0, gt=0)
     """NetSuite ends requests after 15 minutes; waiting longer is pointless."""
+    max_response_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
+    """Answers larger than this are not read (``RESPONSE_TOO_LARGE``): a cap on the memory one answer can
+    take. 256 MiB by default, about fifty times a 1000-record page of customers."""
     concurrency: int | None = Field(default=None, ge=1, le=100)
     """Requests in flight at once; ``None`` asks NetSuite (getIntegrationGovernanceInfo), else 5."""
     retry: RetryPolicy = RetryPolicy()

@@ -127,16 +127,52 @@ class ServiceUnavailableError(TransportError):
     retryable = True
 
 
+class RedirectError(TransportError):
+    """The endpoint answered with a redirect (HTTP 3xx). Never followed, never retried.
+
+    Following it would send the signed passport and the records to another address, possibly over plain
+    http. NetSuite's service answers SOAP requests directly: a redirect means a wrong endpoint or something
+    in between (a proxy, a captive portal). ``location`` is where it pointed. The request was not executed.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = location
+
+
+#: ``code`` of :class:`OutcomeUnknownError` and of the results it fails.
+OUTCOME_UNKNOWN = "OUTCOME_UNKNOWN"
+
+
 class OutcomeUnknownError(TransportError):
     """The request was sent but its response was lost; NetSuite may or may not have executed it.
 
     Raised instead of retrying when repeating the request could duplicate records (``add`` without external
     ids). ``records`` lists what was in the request, so the caller can check and resend what is missing.
+    Its ``code`` is ``OUTCOME_UNKNOWN``.
     """
 
     def __init__(self, message: str, *, records: Sequence[Any] = (), **kwargs: Any) -> None:
+        kwargs.setdefault("code", OUTCOME_UNKNOWN)
         super().__init__(message, **kwargs)
         self.records = tuple(records)
+
+
+class LostResponse(TransportError):
+    """The request was sent but no usable answer came back: NetSuite may have executed it.
+
+    A read time-out, a connection closed after sending, a gateway's 502/504, an answer that is not SOAP or
+    does not answer what was sent. Raised by the transport inside an attempt; the retry controller either
+    retries it (when repeating the request is harmless) or turns it into :class:`OutcomeUnknownError`, so
+    callers of the client never see it. ``repeatable`` is false where sending again cannot help (the answer
+    was larger than the client accepts).
+    """
+
+    def __init__(self, reason: str = "no response", *, repeatable: bool = True, **kwargs: Any) -> None:
+        super().__init__(f"the response was lost after the request was sent: {reason}", **kwargs)
+        #: What happened on the wire, e.g. ``read timed out`` (never a header or a body).
+        self.reason = reason
+        self.repeatable = repeatable
 
 
 _BY_ELEMENT: dict[str, type[FaultError]] = {

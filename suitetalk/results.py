@@ -19,7 +19,7 @@ from typing import Any
 
 from lxml import etree
 
-from .errors import OutcomeUnknownError, RecordError, RecordNotFoundError, SuiteTalkError
+from .errors import LostResponse, OutcomeUnknownError, RecordError, RecordNotFoundError, SuiteTalkError
 from .records import RecordRef
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "WriteResult",
     "ns_id_of",
     "raise_for_status_of",
+    "warnings_of",
     "write_response_list_from_xml",
 ]
 
@@ -37,24 +38,36 @@ RECORD_NOT_FOUND_CODE = "RCRD_DSNT_EXIST"
 
 @dataclass(frozen=True)
 class StatusDetail:
-    """One ``statusDetail``; ``type`` is ``ERROR``, ``WARN`` or ``INFO`` (``ERROR`` if NetSuite omits it)."""
+    """One ``statusDetail``: ``type`` is ``ERROR``, ``WARN``, ``INFO``, or ``None`` where NetSuite gives none.
+
+    NetSuite leaves ``type`` out both on some errors (which carry a ``code``) and on the
+    ``<afterSubmitFailed>false</afterSubmitFailed>`` detail it adds to successful transaction and file adds,
+    which is no error at all: :attr:`is_error` tells them apart.
+    """
 
     code: str | None
     message: str | None
-    type: str = "ERROR"
+    type: str | None = "ERROR"
     after_submit_failed: bool | None = None
+
+    @property
+    def is_error(self) -> bool:
+        """A detail of type ERROR, or an untyped detail that carries a code."""
+        return self.type == "ERROR" or (self.type is None and self.code is not None)
 
     @classmethod
     def from_zeep(cls, detail: Any) -> StatusDetail:
         return cls(
             code=_str_or_none(_get(detail, "code")),
             message=_str_or_none(_get(detail, "message")),
-            type=str(_get(detail, "type") or "ERROR"),
+            type=_str_or_none(_get(detail, "type")),
             after_submit_failed=_get(detail, "afterSubmitFailed"),
         )
 
     def __str__(self) -> str:
-        return f"{self.code or self.type}: {self.message or '(no message)'}"
+        if self.code is None and self.message is None and self.after_submit_failed is not None:
+            return f"afterSubmitFailed: {str(self.after_submit_failed).lower()}"
+        return f"{self.code or self.type or 'detail'}: {self.message or '(no message)'}"
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -76,6 +89,11 @@ def _str_or_none(value: Any) -> str | None:
 def _status(status: Any) -> tuple[bool, tuple[StatusDetail, ...]]:
     details = tuple(StatusDetail.from_zeep(d) for d in (_get(status, "statusDetail") or []))
     return bool(_get(status, "isSuccess")), details
+
+
+def warnings_of(result: Any) -> tuple[StatusDetail, ...]:
+    """The WARN details of any zeep result that carries a ``status`` (getSelectValue, getDeleted...)."""
+    return tuple(d for d in _status(_get(result, "status"))[1] if d.type == "WARN")
 
 
 def ns_id_of(response: Any) -> str | None:
@@ -100,7 +118,7 @@ def _describe_failure(operation: str | None, what: str, errors: Sequence[StatusD
 
 
 def _raise(details: tuple[StatusDetail, ...], *, operation: str | None, ns_id: str | None, what: str) -> None:
-    errors = [d for d in details if d.type == "ERROR"]
+    errors = [d for d in details if d.is_error]
     first = errors[0] if errors else (details[0] if details else None)
     cls = RecordNotFoundError if any(d.code == RECORD_NOT_FOUND_CODE for d in errors) else RecordError
     raise cls(
@@ -123,6 +141,14 @@ def _detail_of(error: SuiteTalkError) -> StatusDetail:
     return StatusDetail(code=error.code, message=str(error), type="ERROR")
 
 
+def _record_type_of(record: Any) -> str | None:
+    """NetSuite's record type name of a zeep record (``Customer`` -> ``customer``), ``None`` otherwise."""
+    local = getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", None)
+    if local is None or local in ("RecordRef", "CustomRecordRef"):
+        return None
+    return str(local[:1].lower() + local[1:])
+
+
 def _ref_of(record: Any) -> RecordRef | None:
     """A reference to what was sent: a zeep record or ``RecordRef``; ``None`` if it carries no id."""
     if record is None:
@@ -140,19 +166,33 @@ _NO_RESULT = StatusDetail(code=None, message="NetSuite returned no result for th
 
 
 class _StatusDetails:
-    """``errors`` and ``warnings`` of a result's status details."""
+    """``errors``, ``warnings`` and ``after_submit_failed`` of a result's status details (``details``)."""
 
+    success: bool
     details: tuple[StatusDetail, ...]
 
     @property
     def errors(self) -> tuple[StatusDetail, ...]:
-        """The details of type ERROR."""
-        return tuple(d for d in self.details if d.type == "ERROR")
+        """The details that are errors (see :attr:`StatusDetail.is_error`)."""
+        return tuple(d for d in self.details if d.is_error)
 
     @property
     def warnings(self) -> tuple[StatusDetail, ...]:
-        """The details of type WARN: the write succeeded, but NetSuite has something to say."""
+        """The details of type WARN: the operation succeeded, but NetSuite has something to say."""
         return tuple(d for d in self.details if d.type == "WARN")
+
+    @property
+    def code(self) -> str | None:
+        """The first error's code (``RCRD_DSNT_EXIST``, ``OUTCOME_UNKNOWN``...); ``None`` on success."""
+        if self.success:
+            return None
+        errors = self.errors
+        return errors[0].code if errors else None
+
+    @property
+    def after_submit_failed(self) -> bool:
+        """True when NetSuite saved the record but its after-submit processing (scripts, workflows) failed."""
+        return any(d.after_submit_failed for d in self.details)
 
 
 @dataclass(frozen=True)
@@ -170,10 +210,17 @@ class WriteResult(_StatusDetails):
     type_id: str | None = None
     #: The error that failed the whole request this record was in (a fault, a lost response...), if any.
     error: SuiteTalkError | None = field(default=None, repr=False, compare=False)
+    #: True when the answer that decided this result came after a lost response, and was reconciled with
+    #: what NetSuite holds (an add answered ``DUP_RCRD``, a delete answered ``RCRD_DSNT_EXIST``).
+    recovered: bool = False
 
     @property
     def outcome_unknown(self) -> bool:
-        """True when the request was sent but its answer lost: NetSuite may or may not have written it."""
+        """True when the request was sent but its answer lost: NetSuite may or may not have written it.
+
+        Such a result has ``success=False`` and ``code`` ``OUTCOME_UNKNOWN``. Find out before resending:
+        get the record by its external id (or search for it); resend only what is missing.
+        """
         return isinstance(self.error, OutcomeUnknownError)
 
     @classmethod
@@ -184,7 +231,7 @@ class WriteResult(_StatusDetails):
             success=False,
             internal_id=ref.internal_id if ref else None,
             external_id=ref.external_id if ref else None,
-            record_type=ref.type if ref else None,
+            record_type=ref.type if ref and ref.type else _record_type_of(record),
             details=(_detail_of(error),),
             ns_id=error.ns_id,
             operation=error.operation,
@@ -239,11 +286,24 @@ class WriteResult(_StatusDetails):
         results = [
             cls.from_zeep(r, ns_id, operation=operation) for r in _get(response_list, "writeResponse") or []
         ]
-        if expected is not None and len(results) < expected:
-            _, list_details = _status(_get(response_list, "status"))
+        if expected is None or len(results) == expected:
+            return results
+        list_success, list_details = _status(_get(response_list, "status"))
+        if len(results) < expected and _get(response_list, "status") is not None and not list_success:
+            # NetSuite failed the list with a status of its own: it says the records without a result of
+            # their own were not written.
             missing = cls(False, details=list_details or (_NO_RESULT,), ns_id=ns_id, operation=operation)
-            results.extend([missing] * (expected - len(results)))
-        return results
+            return results + [missing] * (expected - len(results))
+        # Results that do not match the records sent cannot be paired with them: nobody can say which
+        # records were written.
+        unknown = OutcomeUnknownError(
+            f"Outcome unknown: NetSuite answered {operation or 'the request'} with {len(results)} results "
+            f"for {expected} records, so they cannot be paired with the records sent. Check the records "
+            "(get by external id, or search) before resending any.",
+            operation=operation,
+            ns_id=ns_id,
+        )
+        return [cls.from_error(unknown) for _ in range(expected)]
 
     def raise_for_status(self) -> WriteResult:
         """Raise :class:`~suitetalk.errors.RecordError` (``RecordNotFoundError`` for ``RCRD_DSNT_EXIST``) if
@@ -375,16 +435,28 @@ class ReadResult(_StatusDetails):
         return self
 
 
-def write_response_list_from_xml(response: etree._Element) -> dict[str, Any]:
+def write_response_list_from_xml(response: etree._Element, expected: int | None = None) -> dict[str, Any]:
     """The ``writeResponseList`` of a list write's response element as the mapping ``list_from_zeep`` reads.
 
     Reading this one shape with lxml directly costs a tenth of zeep's object model (measured in
-    ``bench/bench_client.py``); bulk writes are where that matters. Unknown elements are ignored.
+    ``bench/bench_client.py``); bulk writes are where that matters. Unknown elements and comments are
+    ignored. With ``expected`` (the number of records sent), an answer with another number of results
+    raises :class:`~suitetalk.errors.LostResponse`: it cannot be paired with the records, which NetSuite
+    may or may not have written.
     """
     response_list = _child(response, "writeResponseList")
     if response_list is None:
-        return {}
+        raise LostResponse("the answer holds no writeResponseList", code="INVALID_RESPONSE")
     status = _child(response_list, "status")
+    items = [
+        item
+        for item in response_list
+        if isinstance(item.tag, str) and etree.QName(item).localname == "writeResponse"
+    ]
+    if expected is not None and len(items) != expected and not _list_failed(status, len(items), expected):
+        raise LostResponse(
+            f"the answer holds {len(items)} results for {expected} records sent", code="INVALID_RESPONSE"
+        )
     return {
         "writeResponseList": {
             "status": None if status is None else _status_from_xml(status),
@@ -393,11 +465,15 @@ def write_response_list_from_xml(response: etree._Element) -> dict[str, Any]:
                     "status": _status_from_xml(_child(item, "status")),
                     "baseRef": _ref_from_xml(_child(item, "baseRef")),
                 }
-                for item in response_list
-                if etree.QName(item).localname == "writeResponse"
+                for item in items
             ],
         }
     }
+
+
+def _list_failed(status: etree._Element | None, results: int, expected: int) -> bool:
+    """True when NetSuite failed the list itself and gave fewer results than records: the rest failed."""
+    return status is not None and status.get("isSuccess") == "false" and results < expected
 
 
 def _child(element: etree._Element | None, name: str) -> etree._Element | None:
@@ -421,7 +497,7 @@ def _status_from_xml(status: etree._Element | None) -> dict[str, Any] | None:
             {
                 "code": None if code is None else code.text,
                 "message": None if message is None else message.text,
-                "type": detail.get("type") or "ERROR",
+                "type": detail.get("type"),
                 "afterSubmitFailed": None if failed is None else failed.text == "true",
             }
         )

@@ -25,12 +25,12 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NoReturn, Protocol, TypeVar
+from typing import NoReturn, Protocol, TypeVar
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from .config import RetryPolicy
-from .errors import ConcurrencyLimitError, OutcomeUnknownError, SuiteTalkError, TransportError
+from .errors import ConcurrencyLimitError, LostResponse, OutcomeUnknownError, SuiteTalkError
 from .limiter import AdaptiveLimiter
 
 __all__ = ["FullJitterWait", "LostResponse", "RandomSource", "RetryController", "RetryStats", "retry_code"]
@@ -41,19 +41,6 @@ _LOG = logging.getLogger("suitetalk.retry")
 
 #: How many record labels an OutcomeUnknownError message shows before "... and N more".
 _LABELS_SHOWN = 10
-
-
-class LostResponse(TransportError):
-    """The request was sent but its response was lost (read time-out, connection reset or closed after it).
-
-    Raised by the transport inside an attempt; :meth:`RetryController.call` either retries it or turns it into
-    :class:`~suitetalk.errors.OutcomeUnknownError`, so callers of the controller never see it.
-    """
-
-    def __init__(self, reason: str = "no response", **kwargs: Any) -> None:
-        super().__init__(f"the response was lost after the request was sent: {reason}", **kwargs)
-        #: What happened on the wire, e.g. ``read timed out`` (never a header or a body).
-        self.reason = reason
 
 
 class RandomSource(Protocol):
@@ -185,14 +172,17 @@ class RetryController:
             try:
                 return self._send(attempt)
             except LostResponse as lost:
-                if retry_lost:
+                if retry_lost and lost.repeatable:
                     raise
-                why = (
-                    "It was not sent again because repeating it could execute it twice (for example create "
-                    "duplicate records, as an add without external ids would)."
-                    if not lost_response_safe
-                    else "It was not sent again because retry_lost_responses is off in the retry policy."
-                )
+                if not lost.repeatable:
+                    why = "It was not sent again because the same request would meet the same answer."
+                elif not lost_response_safe:
+                    why = (
+                        "It was not sent again because repeating it could execute it twice (for example "
+                        "create duplicate records, as an add without external ids would)."
+                    )
+                else:
+                    why = "It was not sent again because retry_lost_responses is off in the retry policy."
                 raise self._outcome_unknown(operation, lost, records, why, safe=lost_response_safe) from lost
 
         def give_up(state: RetryCallState) -> NoReturn:

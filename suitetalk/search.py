@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import RecordError, SearchExpiredError
 from .faults import INVALID_SEARCH_ID_CODE
+from .results import StatusDetail
 
 #: Operators by NetSuite search-field type (the ``operator`` attribute's enumeration in the core types).
 OPERATORS: Mapping[str, frozenset[str]] = {
@@ -192,6 +193,13 @@ class SearchPage:
     records: Sequence[Any] = field(default=(), repr=False)
     rows: Sequence[Any] = field(default=(), repr=False)
     ns_id: str | None = None
+    #: The page's status details (NetSuite's warnings on a successful page among them).
+    details: tuple[StatusDetail, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[StatusDetail, ...]:
+        """The page's details of type WARN (e.g. results that NetSuite says are incomplete)."""
+        return tuple(d for d in self.details if d.type == "WARN")
 
     @property
     def items(self) -> Sequence[Any]:
@@ -236,6 +244,7 @@ class SearchPage:
             records=list(getattr(record_list, "record", None) or []),
             rows=list(getattr(row_list, "searchRow", None) or []),
             ns_id=ns_id,
+            details=tuple(StatusDetail.from_zeep(d) for d in (getattr(status, "statusDetail", None) or [])),
         )
 
 
@@ -386,7 +395,8 @@ def row_values(row: Any) -> dict[str, Any]:
     """The columns of an advanced-search row as ``{"email": value, "contactJoin.email": value}``.
 
     A column NetSuite returns once gives its value; one it returns several times (multi-select) a list.
-    Custom columns appear under their script id.
+    Custom columns appear under their script id; a saved search's custom column without one (a formula,
+    say) under ``custom:<internalId>``, or ``custom:<n>`` (its position) when it has neither.
     """
     flat: dict[str, Any] = {}
     for join in row:
@@ -397,11 +407,24 @@ def row_values(row: Any) -> dict[str, Any]:
         for name in part:
             if name == "customFieldList":
                 custom = getattr(part[name], "customField", None) or []
-                for column in custom:
-                    flat[prefix + str(column.scriptId)] = getattr(column, "searchValue", None)
+                for position, column in enumerate(custom):
+                    script_id = getattr(column, "scriptId", None)
+                    internal_id = getattr(column, "internalId", None)
+                    key = script_id or (f"custom:{internal_id}" if internal_id else f"custom:{position}")
+                    _add_value(flat, prefix + str(key), getattr(column, "searchValue", None))
                 continue
             cells = part[name] or []
             values = [getattr(cell, "searchValue", None) for cell in cells]
             if values:
                 flat[prefix + name] = values[0] if len(values) == 1 else values
     return flat
+
+
+def _add_value(flat: dict[str, Any], key: str, value: Any) -> None:
+    """Set ``flat[key]``, turning it into a list when the key comes again (a multi-valued column)."""
+    if key not in flat:
+        flat[key] = value
+    elif isinstance(flat[key], list):
+        flat[key].append(value)
+    else:
+        flat[key] = [flat[key], value]

@@ -1,8 +1,9 @@
 """One SOAP request, once: headers in, typed errors out.
 
-This is the only place that knows how zeep and requests report failures. It turns each into the error
-that tells the retry policy what it needs to know: a rejected request (not executed, safe to resend), a
-lost response (maybe executed), a SOAP fault (classified by element and code), or a plain failure.
+This is the only place that interprets HTTP. Every answer is classified once, by HTTP status first and
+body second (:func:`classify`), and every failure of requests is translated, into the error that tells the
+retry policy what it needs to know: a rejected request (not executed, safe to resend), a lost response
+(maybe executed), a SOAP fault (classified by element and code), a redirect (refused), or a plain failure.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from zeep.wsdl.utils import etree_to_string
 
 from .errors import (
     ConcurrencyLimitError,
+    LostResponse,
+    RedirectError,
     ServiceUnavailableError,
     SuiteTalkError,
     TransportError,
@@ -31,15 +34,15 @@ from .limiter import AdaptiveLimiter, Slot
 from .namespaces import SOAP_ENV
 from .records import RecordDataError
 from .results import ns_id_of
-from .retry import LostResponse
 from .wsdl import response_root
 
 _LOG = logging.getLogger("suitetalk.transport")
 
 #: HTTP statuses that mean "not now": the request was not executed.
 _UNAVAILABLE_STATUSES = frozenset({429, 503})
-#: A gateway's time-out or failure: NetSuite behind it may have executed the request.
-_GATEWAY_STATUSES = frozenset({502, 504})
+#: How much of a body an error message quotes.
+_EXCERPT_BYTES = 400
+_EXCERPT_CHARS = 160
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,8 @@ class Reply:
 
     body: Any
     ns_id: str | None
+    #: True when an earlier attempt's response was lost: the answer may reflect that attempt's effects.
+    after_lost_response: bool = False
 
 
 class OperationHeaders:
@@ -82,39 +87,47 @@ def send(
     waiting instead of holding NetSuite's concurrency budget. A concurrency rejection is reported to the
     limiter, and so is a success.
 
-    Raises a :class:`~suitetalk.errors.FaultError` subclass for a SOAP fault,
+    Every answer is classified by :func:`classify` (HTTP status first, body second). Raises a
+    :class:`~suitetalk.errors.FaultError` subclass for a SOAP fault,
     :class:`~suitetalk.errors.ServiceUnavailableError` when the request was not executed (connection
-    refused, HTTP 429/503), :class:`~suitetalk.retry.LostResponse` when it was sent and no answer came, and
-    :class:`~suitetalk.errors.TransportError` for anything else.
+    refused, HTTP 429/503), :class:`~suitetalk.errors.RedirectError` for a redirect (never followed),
+    :class:`~suitetalk.errors.LostResponse` when it may have been executed but no usable answer came, and
+    :class:`~suitetalk.errors.TransportError` for anything else. Nothing else ever leaves this function.
 
     ``read_body``, given the response element inside a successful answer's SOAP body, replaces zeep's
-    parsing of it (faults and anything unusual still go through zeep).
+    parsing of it.
     """
     binding = service._binding
     client = service._client
     options = service._binding_options
-    try:
-        envelope, http_headers = binding._create(
-            operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
-        )
-    except (zeep.exceptions.ValidationError, TypeError, ValueError) as exc:
-        # zeep refused to render the request: bad input, found before anything was sent.
-        raise RecordDataError(f"{operation}: the request cannot be built: {exc}") from exc
-    message = etree_to_string(envelope)  # type: ignore[no-untyped-call]
+    message, http_headers = _render(binding, client, options, operation, body, headers)
     slot: Slot | None = None
+    error: SuiteTalkError | None = None
+    result: Any = None
+    response: requests.Response | None = None
     try:
         with limiter.slot() if limiter is not None else nullcontext() as slot:
             response = client.transport.post(options["address"], message, http_headers)
-        operation_obj = binding.get(operation)
-        fast = _read_directly(client, operation_obj, response, read_body) if read_body is not None else None
-        result = fast if fast is not None else binding.process_reply(client, operation_obj, response)
+        answer = classify(response, operation)
+        result = _read(client, binding.get(operation), answer, response.headers, read_body, operation)
+    except SuiteTalkError as exc:
+        error = exc
     except Exception as exc:
         error = _translate(exc, operation)
         if error is None:
             raise
+        # requests' exceptions hold the request, passport and records included: keep none of them.
+        error.__cause__ = None
+    if error is not None:
+        if error.operation is None:
+            error.operation = operation
         if slot is not None and isinstance(error, ConcurrencyLimitError):
             slot.rejected()
-        raise error from None
+        # The answer holds the request (passport and records included): no frame or chain keeps it.
+        response, message, headers = None, b"", {}
+        error.__context__ = None
+        error.__suppress_context__ = True
+        raise error.with_traceback(None)
     if slot is not None:
         slot.succeeded()
     if isinstance(result, Reply):
@@ -125,47 +138,150 @@ def send(
     return Reply(body_value, ns_id)
 
 
-def _read_directly(
-    client: Any, operation: Any, response: Any, read_body: Callable[[etree._Element], Any]
-) -> Reply | None:
-    """A successful plain SOAP answer read by ``read_body``; ``None`` for anything zeep should handle."""
-    if response.status_code != 200 or b"<!DOCTYPE" in response.content[:1024]:
-        return None
-    envelope = response_root(response)  # already parsed (and checked) by the transport: not parsed again
-    if envelope is None:
-        return None
-    # zeep's ingress plugins (the CLI's --verbose envelope log) see this answer as they see the others.
-    envelope, _ = zeep.plugins.apply_ingress(client, envelope, response.headers, operation)  # type: ignore[no-untyped-call]
-    body = envelope.find(f"{{{SOAP_ENV}}}Body")
-    if body is None or len(body) != 1:
-        return None
-    ns_id = envelope.findtext(f"{{{SOAP_ENV}}}Header/{{*}}documentInfo/{{*}}nsId")
-    return Reply(read_body(body[0]), ns_id)
+def _render(
+    binding: Any,
+    client: Any,
+    options: Any,
+    operation: str,
+    body: Mapping[str, Any],
+    headers: Mapping[str, Any],
+) -> tuple[bytes, Any]:
+    """The request's bytes and HTTP headers; bad input raises before anything is sent."""
+    try:
+        envelope, http_headers = binding._create(
+            operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
+        )
+    except (zeep.exceptions.ValidationError, TypeError, ValueError) as exc:
+        raise RecordDataError(f"{operation}: the request cannot be built: {exc}") from exc
+    return etree_to_string(envelope), http_headers  # type: ignore[no-untyped-call]
 
 
-def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
-    """The library's error for what zeep or requests raised; ``None`` for anything else (a bug: re-raise)."""
-    if isinstance(exc, zeep.exceptions.Fault):
-        return _fault_error(exc, operation)
-    if isinstance(exc, zeep.exceptions.TransportError):
-        code = f"HTTP {exc.status_code}"
-        if exc.status_code in _UNAVAILABLE_STATUSES:
-            return ServiceUnavailableError(
-                f"NetSuite answered HTTP {exc.status_code} to {operation}: not executed",
-                operation=operation,
-                code=code,
-            )
-        if exc.status_code in _GATEWAY_STATUSES:
-            return LostResponse(f"a gateway answered HTTP {exc.status_code}", operation=operation, code=code)
-        return TransportError(
-            f"{operation} failed with HTTP {exc.status_code} and no SOAP fault",
+def classify(response: requests.Response, operation: str) -> etree._Element:
+    """The SOAP envelope of a successful answer to ``operation``; the typed error of anything else.
+
+    HTTP status first, body second:
+
+    - 3xx: :class:`~suitetalk.errors.RedirectError`, never followed (not executed, not retried).
+    - 429, 503: :class:`~suitetalk.errors.ServiceUnavailableError` (not executed, retried).
+    - a SOAP fault, whatever the status: its :class:`~suitetalk.errors.FaultError`, by element and code.
+    - 200 with a SOAP envelope answering ``operation``: success.
+    - another 4xx without a SOAP fault: :class:`~suitetalk.errors.TransportError` (refused by something in
+      front of NetSuite: not executed, not retried).
+    - anything else (500/502/504 or another status without a fault, an answer that is not SOAP, that holds
+      a DOCTYPE, or that answers another operation): :class:`~suitetalk.errors.LostResponse`, since
+      NetSuite may have executed the request.
+    """
+    status = response.status_code
+    code = f"HTTP {status}"
+    if 300 <= status < 400:
+        location = response.headers.get("Location")
+        raise RedirectError(
+            f"the endpoint answered {operation} with a redirect (HTTP {status}) to "
+            f"{location or 'an address it did not give'}: redirects are never followed, since that would "
+            "send the signed request and its records elsewhere. Check the endpoint: NetSuite's service "
+            "URL for the account (https://<account>.suitetalk.api.netsuite.com) answers directly",
+            operation=operation,
+            code=code,
+            location=location,
+        )
+    if status in _UNAVAILABLE_STATUSES:
+        raise ServiceUnavailableError(
+            f"NetSuite answered HTTP {status} to {operation}: not executed ({describe_body(response)})",
             operation=operation,
             code=code,
         )
+    envelope, problem = _soap_envelope(response)
+    soap_body = envelope.find(f"{{{SOAP_ENV}}}Body") if envelope is not None else None
+    if envelope is not None and soap_body is not None:
+        fault = soap_body.find(f"{{{SOAP_ENV}}}Fault")
+        if fault is not None:
+            raise _fault_error(fault, operation, envelope)
+        if status == 200:
+            answered = [child for child in soap_body if isinstance(child.tag, str)]
+            expected = f"{operation}Response"
+            if len(answered) == 1 and etree.QName(answered[0]).localname == expected:
+                return envelope
+            found = ", ".join(etree.QName(child).localname for child in answered) or "nothing"
+            problem = f"a SOAP answer holding {found} instead of {expected}"
+    if problem is None:
+        problem = "a SOAP envelope without a fault" if soap_body is not None else describe_body(response)
+    if 400 <= status < 500:
+        raise TransportError(
+            f"{operation} was refused with HTTP {status} and no SOAP fault, before reaching NetSuite's "
+            f"service: {problem}",
+            operation=operation,
+            code=code,
+        )
+    lost_code = "INVALID_RESPONSE" if status == 200 else code
+    raise LostResponse(f"HTTP {status} with {problem}", operation=operation, code=lost_code)
+
+
+def _soap_envelope(response: requests.Response) -> tuple[etree._Element | None, str | None]:
+    """The response's SOAP 1.1 envelope, or ``None`` and what the body is instead."""
+    try:
+        root = response_root(response)
+    except zeep.exceptions.XMLParseError:
+        return None, f"XML that is not well-formed ({describe_body(response)})"
+    if root is None:
+        return None, None
+    if getattr(root.getroottree().docinfo, "doctype", ""):
+        # NetSuite never sends a DTD; a document that declares one is not read any further.
+        return None, "a document type declaration (DOCTYPE), which is never read"
+    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+        return None, f"XML that is not a SOAP 1.1 envelope (root element {etree.QName(root).localname})"
+    return root, None
+
+
+def describe_body(response: requests.Response) -> str:
+    """A short, printable description of a body: its media type and a whitespace-folded excerpt."""
+    content = response.content or b""
+    if not content:
+        return "an empty body"
+    media = response.headers.get("Content-Type", "no content type").split(";")[0].strip()
+    text = " ".join(content[:_EXCERPT_BYTES].decode("utf-8", "replace").split())
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)[:_EXCERPT_CHARS]
+    more = "..." if len(content) > _EXCERPT_BYTES or len(text) >= _EXCERPT_CHARS else ""
+    return f"{len(content)} bytes of {media}: {text!r}{more}"
+
+
+def _read(
+    client: Any,
+    operation_obj: Any,
+    envelope: etree._Element,
+    http_headers: Any,
+    read_body: Callable[[etree._Element], Any] | None,
+    operation: str,
+) -> Any:
+    """Read a successful answer; one that cannot be read is as good as lost (it may have been executed)."""
+    try:
+        # zeep's ingress plugins (the CLI's --verbose envelope log) see every answer.
+        envelope, _ = zeep.plugins.apply_ingress(client, envelope, http_headers, operation_obj)  # type: ignore[no-untyped-call]
+        if read_body is None:
+            return operation_obj.process_reply(envelope)
+        soap_body = envelope.find(f"{{{SOAP_ENV}}}Body")
+        assert soap_body is not None  # checked by classify
+        answer = next(child for child in soap_body if isinstance(child.tag, str))
+        ns_id = envelope.findtext(f"{{{SOAP_ENV}}}Header/{{*}}documentInfo/{{*}}nsId")
+        return Reply(read_body(answer), ns_id)
+    except SuiteTalkError:
+        raise
+    except Exception as exc:
+        _LOG.debug("%s: the answer could not be read", operation, exc_info=True)
+        raise LostResponse(
+            f"the answer could not be read ({type(exc).__name__}: {str(exc)[:_EXCERPT_CHARS]})",
+            operation=operation,
+            code="INVALID_RESPONSE",
+        ) from None
+
+
+def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
+    """The library's error for what requests raised; ``None`` for anything else (a bug: re-raise)."""
     if isinstance(exc, requests.exceptions.SSLError):
         # The TLS handshake failed: nothing was sent, and sending again will fail the same way.
         return TransportError(
-            f"could not send {operation}: TLS failed ({exc})", operation=operation, code="TLS_ERROR"
+            f"could not send {operation}: the TLS connection failed ({_tls_reason(exc)})",
+            operation=operation,
+            code="TLS_ERROR",
         )
     if isinstance(exc, requests.exceptions.ProxyError):
         return ServiceUnavailableError(
@@ -181,7 +297,7 @@ def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
         )
     if isinstance(exc, requests.exceptions.ReadTimeout):
         return LostResponse("read timed out", operation=operation, code="READ_TIMEOUT")
-    if isinstance(exc, requests.exceptions.ChunkedEncodingError):
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
         return LostResponse("response cut off", operation=operation, code="CONNECTION_LOST")
     if isinstance(exc, requests.exceptions.ConnectionError):
         if _never_sent(exc):
@@ -193,12 +309,28 @@ def _translate(exc: Exception, operation: str) -> SuiteTalkError | None:
         return LostResponse(
             "connection closed before the response", operation=operation, code="CONNECTION_LOST"
         )
-    if isinstance(exc, etree.XMLSyntaxError | zeep.exceptions.XMLParseError):
-        # NetSuite answered, so it may well have executed the request: as good as a lost response.
-        return LostResponse(
-            f"the answer was not valid SOAP ({exc})", operation=operation, code="INVALID_RESPONSE"
+    if isinstance(exc, zeep.exceptions.XMLParseError):
+        # An answer came, so NetSuite may well have executed the request: as good as a lost response.
+        return LostResponse("the answer is not well-formed XML", operation=operation, code="INVALID_RESPONSE")
+    if isinstance(exc, requests.exceptions.RequestException):
+        # An invalid URL, too many redirects...: requests refused before anything reached NetSuite.
+        return TransportError(
+            f"could not send {operation}: {type(exc).__name__}", operation=operation, code="REQUEST_FAILED"
         )
     return None
+
+
+def _tls_reason(exc: requests.exceptions.SSLError) -> str:
+    """The TLS library's own reason (``certificate verify failed: ...``), without urllib3's wrapping."""
+    reason: BaseException = exc
+    for _ in range(4):  # requests' SSLError -> urllib3's MaxRetryError -> SSLError -> ssl's error
+        inner = getattr(reason, "reason", None)
+        if not isinstance(inner, BaseException):
+            inner = next((arg for arg in reason.args if isinstance(arg, BaseException)), None)
+        if inner is None:
+            break
+        reason = inner
+    return str(getattr(reason, "verify_message", None) or reason)
 
 
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
@@ -210,21 +342,22 @@ def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError | ConnectionRefusedError)
 
 
-def _fault_error(fault: zeep.exceptions.Fault, operation: str) -> SuiteTalkError:
+def _fault_error(fault: etree._Element, operation: str, envelope: etree._Element) -> SuiteTalkError:
+    """The typed error of a SOAP 1.1 ``Fault``, by NetSuite's fault element and code (never its text)."""
     element_name: str | None = None
     code: str | None = None
-    message: str | None = fault.message
-    detail = fault.detail
-    if detail is not None:
-        for child in detail:
-            if not isinstance(child.tag, str):
-                continue
-            qname = etree.QName(child)
-            if not qname.namespace or not qname.namespace.startswith("urn:faults_"):
-                continue
-            element_name = qname.localname
-            code = child.findtext(f"{{{qname.namespace}}}code") or code
-            message = child.findtext(f"{{{qname.namespace}}}message") or message
-            break
-    # fault.code is the SOAP faultcode (soapenv:Server.userException), not NetSuite's code: never use it.
-    return classify_fault(element_name, code, message, operation=operation)
+    message = fault.findtext("faultstring")
+    detail = fault.find("detail")
+    for child in detail if detail is not None else ():
+        if not isinstance(child.tag, str):
+            continue
+        qname = etree.QName(child)
+        if not qname.namespace or not qname.namespace.startswith("urn:faults_"):
+            continue
+        element_name = qname.localname
+        code = child.findtext(f"{{{qname.namespace}}}code") or code
+        message = child.findtext(f"{{{qname.namespace}}}message") or message
+        break
+    ns_id = envelope.findtext(f"{{{SOAP_ENV}}}Header/{{*}}documentInfo/{{*}}nsId")
+    # faultcode is the SOAP faultcode (soapenv:Server.userException), not NetSuite's code: never used.
+    return classify_fault(element_name, code, message, operation=operation, ns_id=ns_id)

@@ -44,6 +44,7 @@ from zeep.exceptions import ExternalReferenceForbidden, XMLParseError
 from zeep.proxy import ServiceProxy
 from zeep.utils import get_media_type
 
+from .errors import LostResponse
 from .namespaces import VERSION_RE, check_version, wsdl_tns
 from .wsdl_fetch import (
     DEFAULT_FETCH_TIMEOUT,
@@ -82,6 +83,8 @@ MANIFEST_FORMAT = 1
 DEFAULT_CONNECT_TIMEOUT = 10.0
 #: NetSuite ends requests that run for 15 minutes; wait that long before giving up on a response.
 DEFAULT_READ_TIMEOUT = 900.0
+#: The largest answer read by default (see ClientConfig.max_response_bytes).
+DEFAULT_MAX_RESPONSE_BYTES = 256 * 1024 * 1024
 
 # Leftovers of a process that died mid-fetch are swept once they are this old; a live fetch is far quicker.
 _STALE_SECONDS = 3600.0
@@ -505,7 +508,7 @@ def zeep_settings() -> zeep.Settings:
       or sends out of order, neither raises nor swallows the fields after it. ``strict=False`` alone keeps
       the unknown element in ``_raw_elements`` but drops every field after it; the two together keep all.
       ``strict=False`` also puts lxml in recover mode, which would accept a truncated document; the
-      transport of :func:`make_zeep_client` therefore refuses a response that is not well-formed XML.
+      transport of :func:`make_zeep_client` therefore refuses an answer that is not well-formed XML.
     """
     return zeep.Settings(
         strict=False,
@@ -518,7 +521,7 @@ def zeep_settings() -> zeep.Settings:
 
 
 class _LocalTransport(zeep.Transport):
-    """Loads WSDL and schema documents from local files only, and refuses malformed responses."""
+    """Loads WSDL and schema documents from local files only; posts without following redirects."""
 
     def load(self, url: str) -> bytes:
         if urlsplit(url).scheme in ("http", "https"):
@@ -526,12 +529,27 @@ class _LocalTransport(zeep.Transport):
         data: bytes = super().load(url)  # type: ignore[no-untyped-call]
         return data
 
+    #: Answers larger than this are not read (see :func:`make_zeep_client`).
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+
     def post(self, address: str, message: Any, headers: Any) -> requests.Response:
         # Not zeep's own post: at DEBUG it logs whole envelopes, token passport included. Envelopes are
-        # shown only through the CLI's redacting --verbose plugin.
+        # shown only through the CLI's redacting --verbose plugin. Redirects are never followed: that
+        # would resend the signed passport and the records to wherever the answer points (the transport
+        # refuses the 3xx itself). The body is read up to a cap, so that an endless or huge answer cannot
+        # exhaust memory.
         response: requests.Response = self.session.post(
-            address, data=message, headers=headers, timeout=self.operation_timeout
+            address,
+            data=message,
+            headers=headers,
+            timeout=self.operation_timeout,
+            allow_redirects=False,
+            stream=True,
         )
+        try:
+            response._content = _read_capped(response, self.max_response_bytes)
+        finally:
+            response.close()
         log.debug(
             "POST %s: %d bytes sent, HTTP %d, %d bytes received",
             address,
@@ -539,8 +557,33 @@ class _LocalTransport(zeep.Transport):
             response.status_code,
             len(response.content),
         )
-        response_root(response)  # refuse broken XML, which zeep's recover mode would half-read
+        if response.status_code in (200, 500):
+            # zeep reads these in lxml's recover mode, which would half-read a broken document: refuse it.
+            response_root(response)
         return response
+
+
+def _read_capped(response: requests.Response, limit: int) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise _too_large(f"it announced {int(declared)} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=256 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise _too_large("it went on past that")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(how: str) -> LostResponse:
+    # The request was executed (an answer came), but reading it again would meet the same answer.
+    return LostResponse(
+        f"the answer is larger than max_response_bytes allows, and {how}; it was not read",
+        code="RESPONSE_TOO_LARGE",
+        repeatable=False,
+    )
 
 
 _parsers = threading.local()
@@ -584,6 +627,7 @@ def make_zeep_client(
     pool_size: int = 5,
     operation_timeout: float | None = None,
     settings: zeep.Settings | None = None,
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
 ) -> tuple[zeep.Client, ServiceProxy]:
     """A zeep client for the local WSDL ``wsdl``, and its service bound to ``service_url``.
 
@@ -592,7 +636,7 @@ def make_zeep_client(
     makes every reference local). The service is NetSuite's ``NetSuiteBinding`` of ``version`` bound to
     ``service_url``. ``session`` defaults to :func:`make_session` with ``pool_size`` connections (close it
     with ``client.transport.session.close()``); ``operation_timeout`` overrides its time-outs;
-    ``settings`` defaults to :func:`zeep_settings`.
+    ``settings`` defaults to :func:`zeep_settings`; answers over ``max_response_bytes`` are not read.
     """
     check_version(version)
     url = urlsplit(service_url)
@@ -608,6 +652,7 @@ def make_zeep_client(
     transport = _LocalTransport(  # type: ignore[no-untyped-call]
         session=session or make_session(pool_size), operation_timeout=operation_timeout
     )
+    transport.max_response_bytes = max_response_bytes
     try:
         client = zeep.Client(  # type: ignore[no-untyped-call]
             wsdl=str(location), transport=transport, settings=settings or zeep_settings()

@@ -521,6 +521,7 @@ def test_to_plain_of_other_values() -> None:
         "internal_id": "3",
         "record_type": "customer",
         "ns_id": "WEBSERVICES_1",
+        "recovered": False,
     }
     assert to_plain({"when": date(2024, 2, 1), "blob": b"\x00\xff", "n": None}) == {
         "when": "2024-02-01",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+
 import pytest
 import requests
 import urllib3
@@ -18,11 +20,6 @@ from suitetalk.transport import _translate
 @pytest.mark.parametrize(
     ("raised", "expected", "code"),
     [
-        (zeep.exceptions.TransportError(status_code=503), ServiceUnavailableError, "HTTP 503"),
-        (zeep.exceptions.TransportError(status_code=429), ServiceUnavailableError, "HTTP 429"),
-        (zeep.exceptions.TransportError(status_code=504), LostResponse, "HTTP 504"),
-        (zeep.exceptions.TransportError(status_code=502), LostResponse, "HTTP 502"),
-        (zeep.exceptions.TransportError(status_code=404), TransportError, "HTTP 404"),
         (requests.exceptions.ReadTimeout(), LostResponse, "READ_TIMEOUT"),
         (requests.exceptions.ConnectTimeout(), ServiceUnavailableError, "CONNECT_TIMEOUT"),
         (requests.exceptions.ChunkedEncodingError(), LostResponse, "CONNECTION_LOST"),
@@ -53,6 +50,16 @@ def test_wire_failures_are_classified_by_whether_the_request_may_have_run(
     assert error.code == code
     assert error.operation == "upsertList"
     assert error.retryable is (expected is ServiceUnavailableError)
+
+
+def test_a_tls_failure_says_why_without_urllib3_wrapping() -> None:
+    inner = ssl.SSLCertVerificationError(1, "certificate verify failed: self-signed certificate")
+    inner.verify_message = "self-signed certificate"
+    wrapped = requests.exceptions.SSLError(urllib3.exceptions.MaxRetryError(None, "/", inner))
+    error = _translate(wrapped, "get")
+    assert error is not None
+    assert str(error).startswith("could not send get: the TLS connection failed (self-signed certificate)")
+    assert "MaxRetryError" not in str(error)
 
 
 def test_anything_else_is_not_swallowed() -> None:
