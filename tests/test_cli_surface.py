@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 import pytest
+import requests
 from test_cli_support import console_script, isolate, run, running, subprocess_env, use_emulator
 
 from suitetalk.cli import ExitCode, cli
@@ -208,3 +209,23 @@ def test_the_emulator_command_keeps_records_in_its_database_file(
         _use(monkeypatch, tmp_path, exports)
         result = run(["get", "customer", "--external-id", "P-1", "--fields", "companyName"])
     assert result.stdout.strip() == '{"companyName": "Persisted"}'
+
+
+def test_the_emulator_command_injects_gateway_error_pages(tmp_path: Path) -> None:
+    options = (
+        "--error-page-rate",
+        "1",
+        "--error-page-status",
+        "502",
+        "--error-page-body",
+        "text",
+        "--seed",
+        "3",
+    )
+    with emulator_process(tmp_path, *options) as (banner, _):
+        service_url = re.search(r"service URL : (\S+)", banner)
+        assert service_url is not None
+        answer = requests.post(service_url.group(1), data=b"<x/>", timeout=30)
+    assert answer.status_code == 502
+    assert answer.headers["Content-Type"] == "text/plain; charset=utf-8"
+    assert answer.text.startswith("502 Bad Gateway")

@@ -77,7 +77,9 @@ def test_add_list_partly_succeeds_on_a_duplicate_external_id(s: Session) -> None
     outcomes = result.writeResponse
     assert [o.status.isSuccess for o in outcomes] == [True, False, True]
     assert status_codes(outcomes[1].status) == ["DUP_RCRD"]
-    assert outcomes[1].baseRef is None
+    # NetSuite echoes the reference it was sent on a failed write: type and ids as sent, no internal id.
+    assert (outcomes[1].baseRef.type, outcomes[1].baseRef.externalId) == ("customer", taken)
+    assert outcomes[1].baseRef.internalId is None
     got = s.call(
         "getList",
         baseRef=[s.ref("customer", internal_id=o.baseRef.internalId) for o in (outcomes[0], outcomes[2])],

@@ -97,6 +97,54 @@ def exports(emulator: Emulator) -> str:
     show_default=True,
     help="Share of requests that run but whose response is lost.",
 )
+@click.option(
+    "--error-page-rate",
+    type=_rate,
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with a gateway error page (HTML/text, not SOAP).",
+)
+@click.option(
+    "--error-page-status",
+    "error_page_statuses",
+    type=click.Choice(["429", "500", "502", "503", "504"]),
+    multiple=True,
+    help="Status of the error pages; repeat for several [default: all five].",
+)
+@click.option(
+    "--error-page-body",
+    "error_page_bodies",
+    type=click.Choice(["html", "text"]),
+    multiple=True,
+    help="Body of the error pages; repeat for both [default: html].",
+)
+@click.option(
+    "--error-page-after-commit",
+    type=_rate,
+    default=None,
+    help="Chance a 500/502/504 page comes after the request was executed [default: 0.5].",
+)
+@click.option(
+    "--html-ok-rate",
+    type=_rate,
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with an HTML page and status 200.",
+)
+@click.option(
+    "--redirect-rate",
+    type=_rate,
+    default=0.0,
+    show_default=True,
+    help="Share of requests answered with a redirect (301/302/307/308).",
+)
+@click.option(
+    "--truncated-response-rate",
+    type=_rate,
+    default=0.0,
+    show_default=True,
+    help="Share of requests that run but whose answer is cut off mid-body.",
+)
 @click.option("--seed", type=int, default=None, help="Seed of the fault injection (same seed, same faults).")
 def emulator_command(host: str, port: int, **settings: Any) -> None:
     """Run an offline SuiteTalk emulator until interrupted (Ctrl-C).
@@ -108,8 +156,11 @@ def emulator_command(host: str, port: int, **settings: Any) -> None:
     Examples:
       suitetalk emulator --port 8080
       suitetalk emulator --database records.db --concurrency 5 --concurrency-fault-rate 0.1 --seed 1
+      suitetalk emulator --error-page-rate 0.05 --error-page-status 502 --error-page-body text --seed 1
     """
-    given = {key: value for key, value in settings.items() if value is not None}
+    given = {key: value for key, value in settings.items() if value is not None and value != ()}
+    if "error_page_statuses" in given:
+        given["error_page_statuses"] = tuple(int(status) for status in given["error_page_statuses"])
     emulator = Emulator(EmulatorSettings(**given), host=host, port=port)
     with emulator, _stop_on_sigterm():
         click.echo(banner(emulator), nl=False)

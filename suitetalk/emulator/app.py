@@ -1,9 +1,12 @@
 """The emulator's WSGI application: the WSDL bundle over GET, SOAP over POST, governance around it.
 
 A SOAP request goes through, in order: the size limit (before the body is read), injected connection
-drops, parsing (hardened), the endpoint version, the passport, the concurrency gate (and injected
-concurrency faults), injected latency, the operation, and injected response loss (after the operation has
-committed). Whatever goes wrong inside becomes a SOAP fault; the server never answers with a traceback.
+drops, injected answers from "in front of NetSuite" that stop the request before it is executed (a
+gateway's error page, an HTML page with status 200, a redirect), parsing (hardened), the endpoint version,
+the passport, the concurrency gate (and injected concurrency faults), injected latency, the operation, and
+then, for an executed request whose answer is ready, injected response loss, an error page sent after the
+commit, or a truncated answer. Whatever goes wrong inside becomes a SOAP fault; the server never answers
+with a traceback.
 
 Connections are dropped by shutting the socket down under the server (werkzeug's development server
 exposes it as ``werkzeug.socket``): the client sees the connection closed with no HTTP response at all,
@@ -13,6 +16,7 @@ which is what a lost response looks like on the wire.
 from __future__ import annotations
 
 import contextlib
+import copy
 import logging
 import re
 import socket
@@ -27,8 +31,9 @@ from ..namespaces import version_of_namespace
 from .auth_check import AuthFailure, PassportChecker
 from .bundle import WSDL_FILE, Bundle
 from .governance import ConcurrencyGate, concurrency_fault
-from .injection import FaultInjector
+from .injection import FaultInjector, Plan
 from .operations import UNAUTHENTICATED, Operations
+from .pages import REDIRECT_PREFIX, error_page, ok_html_page, redirect_page, status_line
 from .settings import EmulatorSettings
 from .soap import CONTENT_TYPE, SoapError, envelope, fault_document, new_ns_id, parse_envelope
 
@@ -60,19 +65,24 @@ class Stats:
     dropped_connections: int = 0
     lost_responses: int = 0
     delayed: int = 0
+    error_pages: dict[int, int] = field(default_factory=dict)
+    """Injected gateway error pages sent, by HTTP status (before or after execution)."""
+    error_pages_after_commit: int = 0
+    """Of ``error_pages``, those sent after the operation was executed and committed (500/502/504 only);
+    every other error page was sent without executing anything (a page drawn to come after the commit
+    hides NetSuite's fault when the request failed before executing: it counts as not executed)."""
+    html_pages: int = 0
+    """Injected HTML pages sent with status 200 (not executed)."""
+    redirects: int = 0
+    """Injected redirects sent (not executed)."""
+    redirects_followed: int = 0
+    """Requests that arrived at the emulator's redirect location: a client followed a redirect."""
+    truncated_responses: int = 0
+    """Executed and committed requests whose answer was cut off mid-body."""
 
     def copy(self) -> Stats:
-        return Stats(
-            self.requests,
-            dict(self.operations),
-            dict(self.faults),
-            self.auth_failures,
-            self.rejected,
-            self.injected_concurrency_faults,
-            self.dropped_connections,
-            self.lost_responses,
-            self.delayed,
-        )
+        """A snapshot: the same counts, with tables of its own."""
+        return copy.deepcopy(self)
 
 
 class EmulatorApp:
@@ -109,6 +119,11 @@ class EmulatorApp:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "")
         try:
+            if path.startswith(REDIRECT_PREFIX + "/"):
+                # Only a client that followed an injected redirect comes here: count it, execute nothing.
+                self._count(redirects_followed=1)
+                logger.info("emulator: a client followed a redirect to %s %s", method, path)
+                return _plain(start_response, "404 Not Found", "Redirects are not to be followed.\n")
             if method == "POST" and path.startswith("/services/"):
                 return self._soap(environ, start_response, path)
             if method in ("GET", "HEAD"):
@@ -152,9 +167,9 @@ class EmulatorApp:
             for name, delta in changes.items():
                 setattr(self.stats, name, getattr(self.stats, name) + delta)
 
-    def _count_in(self, table: str, key: str) -> None:
+    def _count_in(self, table: str, key: str | int) -> None:
         with self._stats_lock:
-            counts: dict[str, int] = getattr(self.stats, table)
+            counts: dict[str | int, int] = getattr(self.stats, table)
             counts[key] = counts.get(key, 0) + 1
 
     def _soap(self, environ: dict[str, Any], start_response: StartResponse, path: str) -> Iterable[bytes]:
@@ -166,6 +181,8 @@ class EmulatorApp:
             if plan.drop_connection:
                 self._count(dropped_connections=1)
                 return self._drop(environ, start_response)
+            if plan.answered_before_execution:
+                return self._answer_in_front(environ, start_response, plan, path)
             if path != self.service_path:
                 raise SoapError(
                     FaultElement.INVALID_VERSION,
@@ -203,13 +220,48 @@ class EmulatorApp:
             else:
                 logger.info("emulator: fault %s %s: %s", exc.fault, exc.code, exc.message)
             self._count_in("faults", exc.fault.value if exc.fault else "none")
+            if plan.error_page is not None:  # the gateway's page hides the fault: nothing was executed
+                return self._error_page(start_response, plan, executed=False)
             data = fault_document(self.version, exc.fault, exc.code, exc.message, faultstring=exc.faultstring)
             return _respond(start_response, "500 Internal Server Error", data)
         data = envelope(self.version, response, new_ns_id(settings.account.passport_id))
         if plan.lose_response:
             self._count(lost_responses=1)
             return self._drop(environ, start_response)
+        if plan.error_page is not None:
+            return self._error_page(start_response, plan, executed=True)
+        if plan.truncate_at is not None:
+            self._count(truncated_responses=1)
+            return _truncated(start_response, data, plan.truncate_at)
         return _respond(start_response, "200 OK", data)
+
+    def _error_page(self, start_response: StartResponse, plan: Plan, *, executed: bool) -> Iterable[bytes]:
+        assert plan.error_page is not None
+        self._count_in("error_pages", plan.error_page)
+        if executed:
+            self._count(error_pages_after_commit=1)
+        content_type, page = error_page(plan.error_page, plan.error_page_body)
+        return _respond(start_response, status_line(plan.error_page), page, content_type)
+
+    def _answer_in_front(
+        self, environ: dict[str, Any], start_response: StartResponse, plan: Plan, path: str
+    ) -> Iterable[bytes]:
+        """What a gateway or proxy answers instead of passing the request on: nothing is executed."""
+        if plan.error_page is not None:
+            return self._error_page(start_response, plan, executed=False)
+        if plan.html_ok:
+            self._count(html_pages=1)
+            content_type, page = ok_html_page()
+            return _respond(start_response, "200 OK", page, content_type)
+        assert plan.redirect is not None
+        self._count(redirects=1)
+        location = self._settings().redirect_location or f"{_base_url(environ)}{REDIRECT_PREFIX}{path}"
+        content_type, page = redirect_page(location)
+        start_response(
+            status_line(plan.redirect),
+            [("Location", location), ("Content-Type", content_type), ("Content-Length", str(len(page)))],
+        )
+        return [page]
 
     def _read_body(self, environ: dict[str, Any], limit: int) -> bytes:
         length_text = environ.get("CONTENT_LENGTH") or ""
@@ -256,9 +308,19 @@ def _base_url(environ: dict[str, Any]) -> str:
     return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
 
 
-def _respond(start_response: StartResponse, status: str, data: bytes) -> list[bytes]:
-    start_response(status, [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))])
+def _respond(
+    start_response: StartResponse, status: str, data: bytes, content_type: str = CONTENT_TYPE
+) -> list[bytes]:
+    start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(data)))])
     return [data]
+
+
+def _truncated(start_response: StartResponse, data: bytes, share: float) -> list[bytes]:
+    """Promise all of ``data`` and send only ``share`` of it: the server then closes the connection (it
+    always sends ``Connection: close``), so the client reads fewer bytes than announced."""
+    cut = min(max(1, int(len(data) * share)), len(data) - 1)
+    start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(data)))])
+    return [data[:cut]]
 
 
 def _plain(start_response: StartResponse, status: str, text: str) -> list[bytes]:

@@ -26,7 +26,7 @@ from .criteria import CriterionError, FieldValue, predicate
 from .initialize import Initializer
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
 from .references import References
-from .responses import Detail, Ref, Responses
+from .responses import AfterSubmit, Detail, Ref, Responses, SentRef, WriteOutcome
 from .search import SearchRunner
 from .search_sessions import SearchSessions
 from .select_values import SelectValues
@@ -375,30 +375,70 @@ class Operations:
         )
         return Ref(target.info.record_type, deleted.internal_id, deleted.external_id)
 
+    def _sent_ref(self, item: etree._Element) -> SentRef | None:
+        """What a request item (a ``record`` or a ``baseRef``) named, as sent: echoed when its write fails."""
+        if local_name(item) == "baseRef":
+            kind = resolve_qname(item, item.get(XSI_TYPE, ""))[1] if item.get(XSI_TYPE) else "RecordRef"
+            custom = kind == "CustomRecordRef"
+            return SentRef(
+                "customRecord" if custom else item.get("type"),
+                item.get("internalId") or None,
+                item.get("externalId") or None,
+                item.get("typeId") or None,
+                item.get("scriptId") or None,
+                custom,
+            )
+        try:
+            info = self.codec.record_info(item)
+        except SoapError:
+            return None
+        custom = info.record_type == "customRecord"
+        rec_type = item.find(f"{{{info.namespace}}}recType") if custom else None
+        return SentRef(
+            info.record_type,
+            item.get("internalId") or None,
+            item.get("externalId") or None,
+            rec_type.get("internalId") if rec_type is not None else None,
+            rec_type.get("scriptId") if rec_type is not None else None,
+            custom,
+        )
+
+    def _success_details(self, operation: str, p: object) -> tuple[AfterSubmit, ...]:
+        # NetSuite reports on after-submit scripts for every transaction and file added, even when none ran.
+        if operation in ("add", "addList") and isinstance(p, Parsed):
+            info = p.info
+            if ".transactions." in info.namespace or info.record_type == "file":
+                return (AfterSubmit(failed=False),)
+        return ()
+
     def _outcomes(
         self,
         items: list[etree._Element],
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
-    ) -> list[Ref | Detail]:
+        operation: str,
+    ) -> list[WriteOutcome]:
         # Every item is parsed before any is written: one NetSuite's deserializer would refuse faults the
         # whole request (SoapError propagates) and nothing is written. Then each is executed on its own, in
-        # order, so a later record may refer to one added earlier in the same request.
+        # order, so a later record may refer to one added earlier in the same request. A failed record
+        # gets the baseRef it was sent back, as NetSuite answers.
         parsed: list[T | Detail] = []
         for item in items:
             try:
                 parsed.append(parse(item))
             except RecordError as exc:
                 parsed.append(Detail(exc.code, exc.message))
-        outcomes: list[Ref | Detail] = []
-        for p in parsed:
+        outcomes: list[WriteOutcome] = []
+        for item, p in zip(items, parsed, strict=True):
             if isinstance(p, Detail):
-                outcomes.append(p)
+                outcomes.append(WriteOutcome(self._sent_ref(item), (p,)))
                 continue
             try:
-                outcomes.append(execute(p))
+                ref = execute(p)
             except (RecordError, StoreError) as exc:
-                outcomes.append(Detail(exc.code, exc.message))
+                outcomes.append(WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),)))
+                continue
+            outcomes.append(WriteOutcome(ref, self._success_details(operation, p)))
         return outcomes
 
     def _write(
@@ -409,7 +449,7 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
     ) -> etree._Element:
-        (outcome,) = self._outcomes([self._one(request.body, child)], parse, execute)
+        (outcome,) = self._outcomes([self._one(request.body, child)], parse, execute, name)
         response = response_element(self.version, f"{name}Response")
         self.r.write_response(response, outcome)
         return response
@@ -422,7 +462,7 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
     ) -> etree._Element:
-        outcomes = self._outcomes(self._children(request.body, child), parse, execute)
+        outcomes = self._outcomes(self._children(request.body, child), parse, execute, name)
         response = response_element(self.version, f"{name}Response")
         wrapper = self.r.list_wrapper(response, "writeResponseList")
         for outcome in outcomes:

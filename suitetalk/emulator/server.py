@@ -244,7 +244,8 @@ class Emulator:
     def configure(self, **changes: Any) -> None:
         """Change several behaviour settings at once, atomically: all are validated before any applies.
 
-        ``concurrency_limit``, ``latency``, ``latency_jitter``, the fault rates, ``seed``,
+        ``concurrency_limit``, ``latency``, ``latency_jitter``, the fault rates and their choices
+        (``error_page_statuses``, ``error_page_after_commit``, ``redirect_statuses``...), ``seed``,
         ``timestamp_window``, ``max_body_bytes``, ``validate_references``. Identity and storage settings
         (version, schema, database, account, credentials, search_ttl) cannot change. Passing ``seed``
         restarts the sequence of injection decisions, even with the same value.
@@ -265,7 +266,8 @@ class Emulator:
     def stats(self) -> Stats:
         """A snapshot of the counters (requests, rejections, injected faults...)."""
         app = self._require_app()
-        snapshot = app.stats.copy()
+        with app._stats_lock:  # the tables must not change while they are copied
+            snapshot = app.stats.copy()
         snapshot.rejected = app.gate.rejected
         return snapshot
 

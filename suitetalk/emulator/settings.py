@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ..config import DEFAULT_VERSION, Account, Credentials
 from ..namespaces import check_version
+from .pages import ERROR_PAGE_STATUSES, REDIRECT_STATUSES, ErrorPageBody
 
 DEFAULT_ACCOUNT = "1234567"
 #: NetSuite refuses requests over 100 MB.
@@ -67,6 +68,30 @@ class EmulatorSettings(BaseModel):
     """Share of requests whose connection is closed before anything is processed."""
     lose_response_rate: float = Field(default=0.0, ge=0, le=1)
     """Share of requests executed and committed whose response is then lost (connection closed)."""
+    error_page_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests answered with a gateway's error page (HTML or text, never SOAP) instead of
+    NetSuite's answer, with a status drawn from ``error_page_statuses``. 429 and 503 pages come before the
+    request reaches NetSuite (not executed); 500, 502 and 504 pages come before it or after it was
+    executed and committed, as ``error_page_after_commit`` draws."""
+    error_page_statuses: tuple[int, ...] = ERROR_PAGE_STATUSES
+    """The statuses error pages are drawn from (uniformly): any of 429, 500, 502, 503, 504."""
+    error_page_bodies: tuple[ErrorPageBody, ...] = ("html",)
+    """The kinds of error page body drawn from (uniformly): ``"html"``, ``"text"`` or both."""
+    error_page_after_commit: float = Field(default=0.5, ge=0, le=1)
+    """Chance that a 500/502/504 page is sent after the request was executed and committed (a gateway
+    that gave up while NetSuite worked) rather than before it reached NetSuite: 1 always after, 0 never."""
+    html_ok_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests answered with an HTML login/maintenance page and status 200 (not executed)."""
+    redirect_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests answered with a redirect (not executed), status drawn from ``redirect_statuses``."""
+    redirect_statuses: tuple[int, ...] = REDIRECT_STATUSES
+    """The statuses redirects are drawn from (uniformly): any of 301, 302, 307, 308."""
+    redirect_location: str | None = None
+    """Where redirects point; ``None``: the emulator's own ``/moved/...`` path, where a request that follows
+    the redirect is counted (``Stats.redirects_followed``) and answered 404, never executed."""
+    truncated_response_rate: float = Field(default=0.0, ge=0, le=1)
+    """Share of requests executed and committed whose answer is then cut off mid-body: the
+    ``Content-Length`` promises the whole answer, part of it is sent, and the connection closes."""
     seed: int | None = None
     """Seed of the fault-injection generator: the same seed gives the same sequence of decisions."""
     max_body_bytes: int = Field(default=NETSUITE_MAX_REQUEST_BYTES, gt=0)
@@ -80,6 +105,30 @@ class EmulatorSettings(BaseModel):
     @classmethod
     def _version(cls, value: str) -> str:
         return check_version(value)
+
+    @field_validator("error_page_statuses")
+    @classmethod
+    def _error_page_statuses(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        return _statuses(value, ERROR_PAGE_STATUSES, "error_page_statuses")
+
+    @field_validator("redirect_statuses")
+    @classmethod
+    def _redirect_statuses(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        return _statuses(value, REDIRECT_STATUSES, "redirect_statuses")
+
+    @field_validator("redirect_location")
+    @classmethod
+    def _redirect_location(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"redirect_location must be an absolute http(s) URL, got {value!r}")
+        return value
+
+    @field_validator("error_page_bodies")
+    @classmethod
+    def _error_page_bodies(cls, value: tuple[ErrorPageBody, ...]) -> tuple[ErrorPageBody, ...]:
+        if not value:
+            raise ValueError('give at least one of "html", "text"')
+        return tuple(dict.fromkeys(value))
 
     @field_validator("schema_dir", "database", mode="before")
     @classmethod
@@ -106,3 +155,13 @@ class EmulatorSettings(BaseModel):
         """The credential set the emulator accepts (always present after validation)."""
         assert self.credentials is not None
         return self.credentials
+
+
+def _statuses(value: tuple[int, ...], allowed: tuple[int, ...], name: str) -> tuple[int, ...]:
+    wrong = [status for status in value if status not in allowed]
+    if wrong or not value:
+        expected = ", ".join(map(str, allowed))
+        raise ValueError(
+            f"{name} must be one or more of {expected}; got {', '.join(map(str, value)) or 'none'}"
+        )
+    return tuple(sorted(set(value)))
