@@ -224,7 +224,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--records", type=int, default=400, help="records per list cell (singles: a tenth)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     args = parser.parse_args(argv)
-    columns = "operation fault records success failure unknown wrong duplicated requests injected".split()
+    columns = [
+        "operation",
+        "fault",
+        "records",
+        "success",
+        "failure",
+        "unknown",
+        "wrong",
+        "duplicated",
+        "requests",
+        "injected",
+    ]
     print("| " + " | ".join(columns) + " |")
     print("|---" * len(columns) + "|")
     totals: Counter[str] = Counter()
