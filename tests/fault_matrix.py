@@ -95,11 +95,11 @@ class Cell:
 def small_chunks(size: int = CHUNK) -> Iterator[None]:
     """List operations split into requests of ``size`` records instead of NetSuite's limits."""
     saved = suitetalk.client.LIST_LIMITS
-    suitetalk.client.LIST_LIMITS = dict.fromkeys(saved, size)  # type: ignore[misc]
+    suitetalk.client.LIST_LIMITS = dict.fromkeys(saved, size)
     try:
         yield
     finally:
-        suitetalk.client.LIST_LIMITS = saved  # type: ignore[misc]
+        suitetalk.client.LIST_LIMITS = saved
 
 
 def make_client(emulator: Emulator) -> Client:
