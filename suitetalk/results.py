@@ -38,11 +38,13 @@ RECORD_NOT_FOUND_CODE = "RCRD_DSNT_EXIST"
 
 @dataclass(frozen=True)
 class StatusDetail:
-    """One ``statusDetail``: ``type`` is ``ERROR``, ``WARN``, ``INFO``, or ``None`` where NetSuite gives none.
+    """One ``statusDetail``: ``type`` is ``ERROR``, ``WARN``, ``INFO``, or ``None`` for a detail that only
+    reports ``afterSubmitFailed``.
 
-    NetSuite leaves ``type`` out both on some errors (which carry a ``code``) and on the
-    ``<afterSubmitFailed>false</afterSubmitFailed>`` detail it adds to successful transaction and file adds,
-    which is no error at all: :attr:`is_error` tells them apart.
+    NetSuite's schema makes an omitted ``type`` mean ``ERROR``, and errors without one carry a code. But
+    NetSuite also adds ``<statusDetail><afterSubmitFailed>false</afterSubmitFailed></statusDetail>`` (no
+    type, code or message) to successful transaction and file adds: that one is no error, and is read
+    with ``type=None`` (see :meth:`read`).
     """
 
     code: str | None
@@ -52,16 +54,27 @@ class StatusDetail:
 
     @property
     def is_error(self) -> bool:
-        """A detail of type ERROR, or an untyped detail that carries a code."""
-        return self.type == "ERROR" or (self.type is None and self.code is not None)
+        """A detail of type ERROR."""
+        return self.type == "ERROR"
+
+    @classmethod
+    def read(
+        cls, code: str | None, message: str | None, type: str | None, after_submit_failed: bool | None
+    ) -> StatusDetail:
+        """A detail as NetSuite means it, whether ``type`` was left out (``None``) or defaulted by zeep."""
+        if code is None and message is None and type in (None, "ERROR"):
+            type = None  # nothing but afterSubmitFailed: not an error
+        elif type is None:
+            type = "ERROR"  # the schema's default
+        return cls(code, message, type, after_submit_failed)
 
     @classmethod
     def from_zeep(cls, detail: Any) -> StatusDetail:
-        return cls(
-            code=_str_or_none(_get(detail, "code")),
-            message=_str_or_none(_get(detail, "message")),
-            type=_str_or_none(_get(detail, "type")),
-            after_submit_failed=_get(detail, "afterSubmitFailed"),
+        return cls.read(
+            _str_or_none(_get(detail, "code")),
+            _str_or_none(_get(detail, "message")),
+            _str_or_none(_get(detail, "type")),
+            _get(detail, "afterSubmitFailed"),
         )
 
     def __str__(self) -> str:

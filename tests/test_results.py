@@ -285,3 +285,107 @@ def test_reading_write_lists_with_lxml_gives_what_zeep_gives(reply: Any, list_st
     )
     assert by_lxml[2].record_type == "customRecord"
     assert by_lxml[0].warnings == (StatusDetail("WARNING", "Unusual phone", "WARN"),)
+
+
+# --- status details read as NetSuite means them ----------------------------------------------------------
+
+AFTER_SUBMIT = (
+    "<platformCore:statusDetail><platformCore:afterSubmitFailed>false</platformCore:afterSubmitFailed>"
+    "</platformCore:statusDetail>"
+)
+
+
+@pytest.mark.parametrize("fast", [False, True])
+def test_an_untyped_after_submit_detail_on_a_successful_add_is_no_error(reply: Any, fast: bool) -> None:
+    from suitetalk.results import write_response_list_from_xml
+
+    body = (
+        "<platformMsgs:addListResponse><platformMsgs:writeResponseList>"
+        + '<platformMsgs:writeResponse><platformCore:status isSuccess="true">'
+        + AFTER_SUBMIT
+        + "</platformCore:status>"
+        + record_ref("9", "SO-9", "salesOrder")
+        + "</platformMsgs:writeResponse></platformMsgs:writeResponseList></platformMsgs:addListResponse>"
+    )
+    if fast:
+        envelope = ENVELOPE.format(core=core_ns(V), msgs=messages_ns(V), v=V, header="", body=body).encode()
+        answer: Any = write_response_list_from_xml(body_payload(etree.fromstring(envelope)), expected=1)
+    else:
+        answer = reply("addList", body)
+    (result,) = WriteResult.list_from_zeep(answer, operation="addList", expected=1)
+    assert result.success
+    assert result.errors == ()
+    assert result.code is None
+    assert result.after_submit_failed is False
+    assert result.details == (StatusDetail(None, None, None, False),)
+    assert str(result.details[0]) == "afterSubmitFailed: false"
+    assert result.raise_for_status() is result
+
+
+def test_an_untyped_detail_that_carries_a_code_is_an_error(reply: Any) -> None:
+    body = (
+        '<platformMsgs:addResponse><platformMsgs:writeResponse><platformCore:status isSuccess="false">'
+        "<platformCore:statusDetail><platformCore:code>INVALID_KEY_OR_REF</platformCore:code>"
+        "<platformCore:message>Bad ref</platformCore:message></platformCore:statusDetail>"
+        "</platformCore:status></platformMsgs:writeResponse></platformMsgs:addResponse>"
+    )
+    result = WriteResult.from_zeep(reply("add", body), operation="add")
+    assert result.errors == (StatusDetail("INVALID_KEY_OR_REF", "Bad ref", "ERROR"),)
+    assert result.code == "INVALID_KEY_OR_REF"
+    with pytest.raises(RecordError, match="INVALID_KEY_OR_REF: Bad ref"):
+        result.raise_for_status()
+
+
+def test_warnings_of_a_select_value_answer_are_reachable(reply: Any) -> None:
+    from suitetalk.results import warnings_of
+
+    body = (
+        "<platformMsgs:getSelectValueResponse><platformCore:getSelectValueResult>"
+        + status(True, ("WARN", "WARNING", "Results are incomplete"))
+        + "<platformCore:totalRecords>0</platformCore:totalRecords>"
+        + "</platformCore:getSelectValueResult></platformMsgs:getSelectValueResponse>"
+    )
+    result = reply("getSelectValue", body).body.getSelectValueResult
+    assert warnings_of(result) == (StatusDetail("WARNING", "Results are incomplete", "WARN"),)
+
+
+def test_warnings_of_a_search_page_are_reachable(reply: Any) -> None:
+    from suitetalk.search import SearchPage
+
+    body = (
+        "<platformMsgs:searchResponse><platformCore:searchResult>"
+        + status(True, ("WARN", "WARNING", "Results are incomplete"))
+        + "<platformCore:totalRecords>0</platformCore:totalRecords>"
+        + "<platformCore:pageSize>5</platformCore:pageSize>"
+        + "<platformCore:totalPages>0</platformCore:totalPages>"
+        + "<platformCore:pageIndex>1</platformCore:pageIndex>"
+        + "</platformCore:searchResult></platformMsgs:searchResponse>"
+    )
+    page = SearchPage.from_zeep(reply("search", body).body.searchResult, operation="search")
+    assert page.warnings == (StatusDetail("WARNING", "Results are incomplete", "WARN"),)
+
+
+def test_custom_columns_without_a_script_id_keep_their_own_keys() -> None:
+    from suitetalk.search import row_values
+
+    def column(script_id: str | None, internal_id: str | None, value: str) -> SimpleNamespace:
+        return SimpleNamespace(scriptId=script_id, internalId=internal_id, searchValue=value)
+
+    custom = SimpleNamespace(
+        customField=[
+            column("custentity_tier", "10", "gold"),
+            column(None, "11", "formula one"),
+            column(None, "12", "formula two"),
+            column(None, None, "no ids"),
+            column("custentity_tag", None, "a"),
+            column("custentity_tag", None, "b"),
+        ]
+    )
+    values = row_values({"basic": {"customFieldList": custom}})
+    assert values == {
+        "custentity_tier": "gold",
+        "custom:11": "formula one",
+        "custom:12": "formula two",
+        "custom:3": "no ids",
+        "custentity_tag": ["a", "b"],
+    }
