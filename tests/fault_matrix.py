@@ -90,6 +90,10 @@ class Cell:
     injected: int = 0
     seconds: float = 0.0
 
+    @property
+    def successes(self) -> int:
+        return self.reported["success"] + self.reported["success (recovered)"]
+
 
 @contextmanager
 def small_chunks(size: int = CHUNK) -> Iterator[None]:
@@ -189,7 +193,9 @@ def _write(
 def _outcome(result: WriteResult) -> str:
     if result.outcome_unknown:
         return "unknown"
-    return "success" if result.success else "failure"
+    if result.success:
+        return "success (recovered)" if result.recovered else "success"
+    return "failure"
 
 
 def _check(
@@ -200,8 +206,9 @@ def _check(
     for record in stored:
         by_name.setdefault(str(record.fields.get("companyName")), []).append(record)
     base = cell.operation.split(" ")[0].removesuffix("List")
-    for i, (name, outcome) in enumerate(zip(names, outcomes, strict=True)):
-        cell.reported[outcome] += 1
+    for i, (name, reported) in enumerate(zip(names, outcomes, strict=True)):
+        cell.reported[reported] += 1
+        outcome = reported.split(" ")[0]
         copies = by_name.get(name, [])
         cell.duplicated += max(0, len(copies) - 1)
         if base == "delete":
@@ -229,6 +236,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "fault",
         "records",
         "success",
+        "of which recovered",
         "failure",
         "unknown",
         "wrong",
@@ -250,9 +258,11 @@ def main(argv: Sequence[str] | None = None) -> None:
                 totals.update(reported)
                 totals["wrong"] += wrong
                 totals["duplicated"] += duplicated
+                recovered = reported["success (recovered)"]
                 print(
-                    f"| {operation} | {fault} | {sum(c.records for c in cells)} | {reported['success']} | "
-                    f"{reported['failure']} | {reported['unknown']} | {wrong} | {duplicated} | "
+                    f"| {operation} | {fault} | {sum(c.records for c in cells)} | "
+                    f"{reported['success'] + recovered} | {recovered} | {reported['failure']} | "
+                    f"{reported['unknown']} | {wrong} | {duplicated} | "
                     f"{sum(c.requests for c in cells)} | {sum(c.injected for c in cells)} |"
                 )
     print(f"\ntotals: {dict(totals)}")

@@ -38,5 +38,5 @@ def test_reported_outcomes_equal_what_was_stored(
         injected += cell.injected
         if operation not in UNKNOWABLE:
             # Nothing lost: every record that could be resent safely ended written.
-            assert cell.reported["success"] == n, dict(cell.reported)
+            assert cell.successes == n, dict(cell.reported)
     assert injected > 0, "the fault never happened: the cell tested nothing"
