@@ -10,7 +10,9 @@ Fixtures:
 
 - ``suitetalk_emulator``: a running :class:`~suitetalk.emulator.Emulator` on 127.0.0.1 (in-memory records),
   new for each test and stopped after it. Settings come from the ``suitetalk_emulator`` marker:
-  ``@pytest.mark.suitetalk_emulator(concurrency_limit=2, latency=0.05, concurrency_fault_rate=0.1, seed=1)``.
+  ``@pytest.mark.suitetalk_emulator(concurrency_limit=2, latency=0.05, concurrency_fault_rate=0.1, seed=1)``;
+  any :class:`~suitetalk.emulator.EmulatorSettings` field, e.g. ``error_page_rate=0.1`` or
+  ``rules=[{"record_type": "customer", "when": {...}, "code": "INVALID_FLD_VALUE", "message": "..."}]``.
 - ``suitetalk_client``: a :class:`~suitetalk.client.Client` bound to that emulator, closed after the test.
 """
 

@@ -14,6 +14,7 @@ import click
 
 from ..config import DEFAULT_VERSION
 from ..emulator import Emulator, EmulatorSettings
+from ..emulator.rules import RuleError, load_rules
 from ..emulator.serve import describe
 from . import console
 
@@ -146,7 +147,13 @@ def exports(emulator: Emulator) -> str:
     help="Share of requests that run but whose answer is cut off mid-body.",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the fault injection (same seed, same faults).")
-def emulator_command(host: str, port: int, **settings: Any) -> None:
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON or TOML file of failure rules (records they match fail, or succeed with warnings).",
+)
+def emulator_command(host: str, port: int, rules_file: Path | None, **settings: Any) -> None:
     """Run an offline SuiteTalk emulator until interrupted (Ctrl-C).
 
     Prints its service URL, WSDL URL and its own test credentials, as lines to paste into another shell
@@ -157,11 +164,21 @@ def emulator_command(host: str, port: int, **settings: Any) -> None:
       suitetalk emulator --port 8080
       suitetalk emulator --database records.db --concurrency 5 --concurrency-fault-rate 0.1 --seed 1
       suitetalk emulator --error-page-rate 0.05 --error-page-status 502 --error-page-body text --seed 1
+      suitetalk emulator --rules failures.toml
     """
     given = {key: value for key, value in settings.items() if value is not None and value != ()}
     if "error_page_statuses" in given:
         given["error_page_statuses"] = tuple(int(status) for status in given["error_page_statuses"])
+    if rules_file is not None:
+        try:
+            given["rules"] = load_rules(rules_file)
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--rules") from None
     emulator = Emulator(EmulatorSettings(**given), host=host, port=port)
+    try:
+        emulator.start()
+    except RuleError as exc:
+        raise click.BadParameter(f"{rules_file}: {exc}", param_hint="--rules") from None
     with emulator, _stop_on_sigterm():
         click.echo(banner(emulator), nl=False)
         try:

@@ -27,6 +27,7 @@ from .initialize import Initializer
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
 from .references import References
 from .responses import AfterSubmit, Detail, Ref, Responses, SentRef, WriteOutcome
+from .rules import RuleBook, RuleFailure
 from .search import SearchRunner
 from .search_sessions import SearchSessions
 from .select_values import SelectValues
@@ -106,6 +107,8 @@ class Operations:
         self.initializer = Initializer(bundle.schema, self.codec, store, self.references)
         self.select_values = SelectValues(bundle.schema, store, self.references, self.r)
         self.attachments = Attachments(self.core, store, self._target, self._ref)
+        self.rules = RuleBook(bundle.schema, self.version)
+        self.rules.use(settings().rules)  # refuses, at start, rules that cannot apply to this schema
         self.handlers: dict[str, Callable[[SoapRequest], etree._Element]] = {
             "get": self.get,
             "getList": self.get_list,
@@ -314,7 +317,9 @@ class Operations:
         return Ref(info.record_type, stored.internal_id, stored.external_id, custom_type)
 
     def _revision(self, info: RecordTypeInfo, root: etree._Element) -> Revision:
-        return self.codec.to_bytes(root), self.codec.index(info, root)
+        index = self.codec.index(info, root)
+        self.rules.apply(info.record_type, index)  # the user's failure scenarios see the record as stored
+        return self.codec.to_bytes(root), index
 
     def _merger(self, parsed: Parsed) -> Callable[[StoredRecord], Revision]:
         def merge(current: StoredRecord) -> Revision:
@@ -370,6 +375,11 @@ class Operations:
         return self._ref(parsed.info, stored)
 
     def _delete_one(self, target: Target) -> Ref:
+        if self.rules.applies("delete", target.info.record_type):
+            current = self.store.get(
+                target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
+            )
+            self.rules.apply(target.info.record_type, current.fields, external_id=current.external_id)
         deleted = self.store.delete(
             target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
         )
@@ -429,16 +439,21 @@ class Operations:
             except RecordError as exc:
                 parsed.append(Detail(exc.code, exc.message))
         outcomes: list[WriteOutcome] = []
+        self.rules.use(self.settings().rules)
         for item, p in zip(items, parsed, strict=True):
             if isinstance(p, Detail):
                 outcomes.append(WriteOutcome(self._sent_ref(item), (p,)))
                 continue
-            try:
-                ref = execute(p)
-            except (RecordError, StoreError) as exc:
-                outcomes.append(WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),)))
-                continue
-            outcomes.append(WriteOutcome(ref, self._success_details(operation, p)))
+            with self.rules.writing(operation, item.get("externalId") or None) as warnings:
+                try:
+                    ref = execute(p)
+                except RuleFailure as exc:
+                    outcomes.append(WriteOutcome(self._sent_ref(item), exc.details))
+                    continue
+                except (RecordError, StoreError) as exc:
+                    outcomes.append(WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),)))
+                    continue
+            outcomes.append(WriteOutcome(ref, (*warnings, *self._success_details(operation, p))))
         return outcomes
 
     def _write(

@@ -13,10 +13,10 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -25,6 +25,7 @@ from ..endpoints import service_path, wsdl_path
 from .app import EmulatorApp, Stats
 from .bundle import Bundle
 from .operations import Operations
+from .rules import DEFAULT_OPERATIONS, Rule, RuleOperation
 from .search_sessions import SearchSessions
 from .settings import EmulatorSettings
 from .storage import RecordStore
@@ -246,9 +247,9 @@ class Emulator:
 
         ``concurrency_limit``, ``latency``, ``latency_jitter``, the fault rates and their choices
         (``error_page_statuses``, ``error_page_after_commit``, ``redirect_statuses``...), ``seed``,
-        ``timestamp_window``, ``max_body_bytes``, ``validate_references``. Identity and storage settings
-        (version, schema, database, account, credentials, search_ttl) cannot change. Passing ``seed``
-        restarts the sequence of injection decisions, even with the same value.
+        ``timestamp_window``, ``max_body_bytes``, ``validate_references``, ``rules``. Identity and storage
+        settings (version, schema, database, account, credentials, search_ttl) cannot change. Passing
+        ``seed`` restarts the sequence of injection decisions, even with the same value.
         """
         fixed = set(changes) - _RUNTIME_FIELDS
         if fixed:
@@ -256,9 +257,58 @@ class Emulator:
         updated = self._settings.model_copy()
         for name, value in changes.items():
             setattr(updated, name, value)  # validated on assignment
+        if "rules" in changes and self._app is not None:
+            self._app.operations.rules.check(updated.rules)  # against the schema served, before applying
         self._settings = updated
         if "seed" in changes and self._app is not None:
             self._app.injector.reseed(updated.seed)
+
+    # ------------------------------------------------------------------------------------ failure rules
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The failure rules in force, in the order they apply (see :meth:`add_rule`)."""
+        return self._settings.rules
+
+    def add_rule(
+        self,
+        record_type: str,
+        *,
+        code: str,
+        message: str,
+        type: Literal["ERROR", "WARN"] = "ERROR",
+        when: Mapping[str, Any] | None = None,
+        operations: Sequence[RuleOperation] = DEFAULT_OPERATIONS,
+    ) -> Rule:
+        """Make writes of matching records fail (``type="ERROR"``) or succeed with a warning (``"WARN"``).
+
+        >>> emulator.add_rule(                                      # doctest: +SKIP
+        ...     record_type="customer",
+        ...     when={"companyName": ("startsWith", "Bad")},
+        ...     code="INVALID_FLD_VALUE",
+        ...     message="Company names may not start with Bad.",
+        ... )
+
+        Each matching rule adds one ``statusDetail`` to the record's status, in the order rules were added;
+        ``when`` conditions are search criteria on the record as stored (see :mod:`suitetalk.emulator.rules`).
+        ``operations`` are among ``add``, ``update``, ``upsert`` (the default) and ``delete``. A rule that
+        cannot apply to the schema served (unknown type, field, code or operator) raises ``ValueError``.
+        """
+        rule = Rule(
+            record_type=record_type,
+            code=code,
+            message=message,
+            type=type,
+            when=dict(when or {}),
+            operations=tuple(operations),
+        )
+        with self._lock:
+            self.configure(rules=(*self._settings.rules, rule))
+        return rule
+
+    def clear_rules(self) -> None:
+        """Remove every failure rule."""
+        self.configure(rules=())
 
     # ------------------------------------------------------------------------------------ for tests
 
