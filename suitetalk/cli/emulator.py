@@ -33,6 +33,8 @@ def exports(emulator: Emulator) -> str:
         "NETSUITE_TOKEN_ID": c.token_id,
         "NETSUITE_TOKEN_SECRET": c.token_secret.get_secret_value(),
     }
+    if emulator.ca_file is not None:
+        values["SUITETALK_CA_BUNDLE"] = str(emulator.ca_file)
     return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in values.items())
 
 
@@ -62,6 +64,12 @@ def exports(emulator: Emulator) -> str:
     help="SQLite file that keeps records across runs (default: in memory).",
 )
 @click.option("--account", default=None, help="Account id it serves [default: 1234567].")
+@click.option(
+    "--tls",
+    is_flag=True,
+    default=None,
+    help="Serve HTTPS, with a certificate from a CA made at start (its file is printed).",
+)
 @click.option(
     "--concurrency",
     "concurrency_limit",
@@ -165,6 +173,7 @@ def emulator_command(host: str, port: int, rules_file: Path | None, **settings: 
       suitetalk emulator --database records.db --concurrency 5 --concurrency-fault-rate 0.1 --seed 1
       suitetalk emulator --error-page-rate 0.05 --error-page-status 502 --error-page-body text --seed 1
       suitetalk emulator --rules failures.toml
+      suitetalk emulator --tls
     """
     given = {key: value for key, value in settings.items() if value is not None and value != ()}
     if "error_page_statuses" in given:
@@ -209,12 +218,15 @@ def _stop_on_sigterm() -> Iterator[None]:
 def banner(emulator: Emulator) -> str:
     """Where it listens, and the ready-to-paste lines with its (emulator-only) credentials."""
     head = describe(emulator).split("\n\nEMULATOR-ONLY", 1)[0]
+    config = f"endpoint={emulator.base_url!r}"
+    if emulator.ca_file is not None:
+        config += f", verify={str(emulator.ca_file)!r}"
     return (
         f"{head}\n\n"
         "EMULATOR-ONLY TEST CREDENTIALS (accepted by this emulator only, never by NetSuite).\n"
         "To point suitetalk commands at it, paste into another shell:\n\n"
         f"{exports(emulator)}\n\n"
         f"(or give each command --endpoint {emulator.base_url}; in Python, with these variables set,\n"
-        f" Client(config=ClientConfig(endpoint={emulator.base_url!r})) connects to it)\n\n"
+        f" Client(config=ClientConfig({config})) connects to it)\n\n"
         "Press Ctrl-C to stop.\n"
     )

@@ -29,6 +29,7 @@ from .rules import DEFAULT_OPERATIONS, Rule, RuleOperation
 from .search_sessions import SearchSessions
 from .settings import EmulatorSettings
 from .storage import RecordStore
+from .tls import TlsFiles, server_context, write_certificates
 
 logger = logging.getLogger("suitetalk.emulator")
 
@@ -88,6 +89,8 @@ class Emulator:
         self._app: EmulatorApp | None = None
         self._sessions: SearchSessions | None = None
         self._bundle: Bundle | None = None
+        self._tls_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._tls: TlsFiles | None = None
 
     def __repr__(self) -> str:
         state = self.base_url if self._server is not None else "stopped"
@@ -123,9 +126,19 @@ class Emulator:
                     _validated_types(),
                 )
                 self._app = EmulatorApp(bundle, operations, lambda: self._settings, sleep=time.sleep)
+                context = None
+                if s.tls:
+                    self._tls_dir = tempfile.TemporaryDirectory(prefix="suitetalk-emulator-tls-")
+                    self._tls = write_certificates(Path(self._tls_dir.name), self._host)
+                    context = server_context(self._tls)
                 try:
                     self._server = make_server(
-                        self._host, self._port, self._app, threaded=True, request_handler=_QuietHandler
+                        self._host,
+                        self._port,
+                        self._app,
+                        threaded=True,
+                        request_handler=_QuietHandler,
+                        ssl_context=context,
                     )
                 except SystemExit:
                     # werkzeug exits the process when it cannot bind; a library must not.
@@ -165,8 +178,10 @@ class Emulator:
             self._store.close()
         if self._tempdir is not None:
             self._tempdir.cleanup()
+        if self._tls_dir is not None:
+            self._tls_dir.cleanup()  # the CA file and the server's key go with it
         self._server = self._thread = self._app = self._store = self._sessions = None
-        self._tempdir = None
+        self._tempdir = self._tls_dir = self._tls = None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -192,8 +207,18 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """The endpoint override a client uses, e.g. ``http://127.0.0.1:50123``."""
-        return f"http://{self._host}:{self.port}"
+        """The endpoint override a client uses, e.g. ``http://127.0.0.1:50123`` (``https://`` with TLS)."""
+        scheme = "https" if self._settings.tls else "http"
+        return f"{scheme}://{self._host}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """With ``tls=True``: the PEM file of the CA that issued the server's certificate, for a client to
+        trust (``ClientConfig(verify=emulator.ca_file)``); made at start, removed at stop. ``None``
+        without TLS."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._tls.ca_file if self._tls is not None else None
 
     @property
     def service_url(self) -> str:

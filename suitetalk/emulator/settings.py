@@ -53,6 +53,8 @@ class EmulatorSettings(BaseModel):
     """SQLite file that keeps records across restarts; ``None``: in memory, gone when the emulator stops."""
     account: Account = Field(default=Account.parse(DEFAULT_ACCOUNT), frozen=True)
     credentials: Credentials | None = Field(default=None, frozen=True)
+    tls: bool = Field(default=False, frozen=True)
+    """Serve HTTPS with a certificate from a CA made at start (``Emulator.ca_file``), instead of http."""
 
     # Changeable while running ---------------------------------------------------------------------------
     timestamp_window: float = Field(default=300.0, gt=0)
