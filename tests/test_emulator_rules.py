@@ -18,7 +18,7 @@ from test_cli_support import run
 from test_cli_surface import emulator_process
 from xsd_helpers import assert_valid, body_payload, bundle_schema
 
-from suitetalk import Client, ClientConfig, Credentials, RecordError
+from suitetalk import Client, ClientConfig, Credentials, Preferences, RecordError
 from suitetalk.emulator import Emulator
 from suitetalk.emulator.rules import Rule, load_rules
 from suitetalk.emulator.storage import RecordNotFound
@@ -115,6 +115,28 @@ def test_matching_records_fail_with_every_matching_detail_and_others_are_written
     failed = body_payload(s.last_response).find(f".//{{{s.msgs}}}baseRef")
     assert failed is not None
     assert (failed.get("externalId"), failed.get("type")) == (ids[0], "customer")
+
+
+def test_warning_as_error_makes_a_warning_fail_the_record(s: Session, real_schema: etree.XMLSchema) -> None:
+    s.emulator.add_rule(
+        "customer",
+        when={"companyName": ("contains", "Odd")},
+        code="INVALID_FLD_VALUE",
+        message="Odd.",
+        type="WARN",
+    )
+    external_id = f"w-{uid()}"
+    prefs = s.client.get_element(f"{{{s.msgs}}}preferences")(warningAsError=True)
+    s.call(
+        "add",
+        record=s.record("customer", companyName="Odd Ltd", externalId=external_id),
+        _headers={"preferences": prefs},
+    )
+    assert outcomes(s, real_schema) == [(False, [("ERROR", "INVALID_FLD_VALUE", "Odd.")])]
+    assert stored_name(s, external_id) is None
+    s.call("add", record=s.record("customer", companyName="Odd Ltd", externalId=external_id))
+    assert outcomes(s, real_schema) == [(True, [("WARN", "INVALID_FLD_VALUE", "Odd.")])]
+    assert stored_name(s, external_id) == "Odd Ltd"
 
 
 def test_updates_and_upserts_are_judged_on_the_record_as_it_would_be_stored(
@@ -247,6 +269,9 @@ def test_the_client_sees_rule_failures_and_warnings(suitetalk_client: Client) ->
     with pytest.raises(RecordError) as info:
         suitetalk_client.add("customer", companyName="Bad Again")
     assert info.value.code == "INVALID_FLD_VALUE"
+    strict = Preferences(warning_as_error=True)
+    with pytest.raises(RecordError, match="Odd"):
+        suitetalk_client.add("customer", companyName="Fine Too", phone="000", preferences=strict)
 
 
 def test_rules_files_in_json_and_toml(tmp_path: Path) -> None:

@@ -427,6 +427,7 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
         operation: str,
+        warning_as_error: bool = False,
     ) -> list[WriteOutcome]:
         # Every item is parsed before any is written: one NetSuite's deserializer would refuse faults the
         # whole request (SoapError propagates) and nothing is written. Then each is executed on its own, in
@@ -444,7 +445,8 @@ class Operations:
             if isinstance(p, Detail):
                 outcomes.append(WriteOutcome(self._sent_ref(item), (p,)))
                 continue
-            with self.rules.writing(operation, item.get("externalId") or None) as warnings:
+            external_id = item.get("externalId") or None
+            with self.rules.writing(operation, external_id, warning_as_error=warning_as_error) as warnings:
                 try:
                     ref = execute(p)
                 except RuleFailure as exc:
@@ -464,7 +466,8 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
     ) -> etree._Element:
-        (outcome,) = self._outcomes([self._one(request.body, child)], parse, execute, name)
+        items = [self._one(request.body, child)]
+        (outcome,) = self._outcomes(items, parse, execute, name, self._warning_as_error(request))
         response = response_element(self.version, f"{name}Response")
         self.r.write_response(response, outcome)
         return response
@@ -477,7 +480,8 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
     ) -> etree._Element:
-        outcomes = self._outcomes(self._children(request.body, child), parse, execute, name)
+        items = self._children(request.body, child)
+        outcomes = self._outcomes(items, parse, execute, name, self._warning_as_error(request))
         response = response_element(self.version, f"{name}Response")
         wrapper = self.r.list_wrapper(response, "writeResponseList")
         for outcome in outcomes:
@@ -569,6 +573,12 @@ class Operations:
         prefs = self._search_preferences(request)
         self.search_runner.more(response, search_id, page_text, prefs)
         return response
+
+    def _warning_as_error(self, request: SoapRequest) -> bool:
+        """The ``preferences`` header's ``warningAsError``: NetSuite then fails a write that has warnings."""
+        header = request.header(f"{{{self.msgs}}}preferences")
+        flag = header.find(f"{{{self.msgs}}}warningAsError") if header is not None else None
+        return flag is not None and (flag.text or "").strip() in ("true", "1")
 
     def _search_preferences(self, request: SoapRequest) -> dict[str, str]:
         header = request.header(f"{{{self.msgs}}}searchPreferences")

@@ -13,7 +13,9 @@ duplicate check...) without NetSuite::
 Every rule whose record type, operation and conditions match a record adds one ``statusDetail`` to that
 record's outcome, in the order the rules were added: with any ``ERROR`` among them the record is not
 written (``isSuccess="false"``, the record's ``baseRef`` echoed as sent); with only ``WARN`` ones it is
-written and the warnings come with the success. The other records of a list request are not affected.
+written and the warnings come with the success, unless the request's preferences say ``warningAsError``:
+then, as on NetSuite, the warnings are errors and the record is not written. The other records of a list
+request are not affected.
 
 Conditions (``when``) name fields as NetSuite does (``companyName``, ``entity``, a custom field by its
 script id) and are evaluated by the emulator's search criteria (:mod:`.criteria`) against the record as it
@@ -153,6 +155,7 @@ class _Writing:
     operation: RuleOperation | None
     external_id: str | None
     warnings: list[Detail]
+    warning_as_error: bool = False
 
 
 # Which record is being written reaches the point where its stored form is known (inside the store's
@@ -213,10 +216,13 @@ class RuleBook:
         )
 
     @contextmanager
-    def writing(self, operation: str, external_id: str | None) -> Iterator[list[Detail]]:
+    def writing(
+        self, operation: str, external_id: str | None, *, warning_as_error: bool = False
+    ) -> Iterator[list[Detail]]:
         """Scope of one record's write by ``operation`` (``addList``...): yields the list its warnings
-        are added to. ``external_id`` is the one sent."""
-        scope = _Writing(_OPERATIONS.get(operation), external_id, [])
+        are added to. ``external_id`` is the one sent; ``warning_as_error`` (the request's preference)
+        makes a warning fail the record, as NetSuite does."""
+        scope = _Writing(_OPERATIONS.get(operation), external_id, [], warning_as_error)
         token = _WRITING.set(scope)
         try:
             yield scope.warnings
@@ -236,6 +242,8 @@ class RuleBook:
             return
         sent = scope.external_id if isinstance(external_id, _Sent) else external_id
         found = self.details(scope.operation, record_type, {**fields, "externalId": sent})
+        if scope.warning_as_error:
+            found = [Detail(d.code, d.message, "ERROR") for d in found]
         if any(d.type == "ERROR" for d in found):
             raise RuleFailure(found)
         scope.warnings.extend(found)
