@@ -28,7 +28,7 @@ import requests
 from . import endpoints
 from .auth import PassportBuilder
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
-from .errors import LostResponse, OutcomeUnknownError, SuiteTalkError
+from .errors import LostResponse, OutcomeUnknownError, SuiteTalkError, TransportError
 from .limiter import AdaptiveLimiter
 from .profiles import load_profile
 from .reconcile import reconcile_adds, reconcile_deletes
@@ -37,7 +37,7 @@ from .results import ReadResult, WriteResult, raise_for_status_of, write_respons
 from .retry import RetryController, RetryStats
 from .search import SearchPage, SearchResults, build_basic_search, build_search
 from .transport import OperationHeaders, Reply, send
-from .wsdl import WsdlCache, make_session, make_zeep_client
+from .wsdl import FetchError, WsdlCache, make_session, make_zeep_client
 
 __all__ = ["LIST_LIMITS", "Client"]
 
@@ -115,13 +115,30 @@ class Client:
         self._discovery_lock = threading.Lock()
 
     def _connect(self, wsdl: str | Path | None) -> None:
-        wsdl_path = self._resolve_wsdl(wsdl)
+        if self.config.verify is False:
+            _LOG.warning(
+                "TLS certificate verification is off (verify=False): any server can pose as %s",
+                self.service_url,
+            )
         # The pool matches a configured limit; a limit still to be discovered can be as high as the account's.
+        # The WSDL is fetched through the same session, so with the same TLS verification.
         self._session = make_session(
             self.config.concurrency or _POOL_SIZE,
             connect_timeout=self.config.connect_timeout,
             read_timeout=self.config.read_timeout,
+            verify=self.config.verify,
         )
+        try:
+            wsdl_path = self._resolve_wsdl(wsdl)
+        except FetchError as exc:
+            if isinstance(exc.__cause__, requests.exceptions.SSLError):
+                # The same typed error a SOAP request gets when the certificate cannot be verified.
+                raise TransportError(
+                    f"could not fetch the WSDL: TLS failed ({exc.__cause__}); trust the server's CA with "
+                    "verify='path/to/ca.pem' (SUITETALK_CA_BUNDLE)",
+                    code="TLS_ERROR",
+                ) from exc
+            raise
         self.zeep, self.service = make_zeep_client(
             wsdl_path,
             self.service_url,
@@ -181,12 +198,12 @@ class Client:
             # It is removed on close(), or when the client is garbage-collected or the interpreter exits.
             tmp = Path(tempfile.mkdtemp(prefix="suitetalk-wsdl-"))
             self._remove_tmp = weakref.finalize(self, shutil.rmtree, tmp, ignore_errors=True)
-            return WsdlCache(tmp).fetch(self.version, source)
+            return WsdlCache(tmp).fetch(self.version, source, session=self._session)
         root = WsdlCache(self.config.wsdl_cache).root
         if self.config.endpoint or wsdl is not None:
             # A proxy's WSDL may differ from NetSuite's: cache it apart, by host.
             root = root / "hosts" / host
-        return WsdlCache(root).ensure(self.version, source)
+        return WsdlCache(root).ensure(self.version, source, session=self._session)
 
     # -- sending ---------------------------------------------------------------------------------------------
 

@@ -280,11 +280,31 @@ class ClientConfig(BaseModel):
     retry: RetryPolicy = RetryPolicy()
     preferences: Preferences = Preferences()
     search_preferences: SearchPreferences = SearchPreferences()
+    verify: bool | str = True
+    """TLS certificate verification, as requests spells it: ``True`` (the system's CAs), ``False`` (no
+    verification: only for a test server; requests then warns on every request), or the path of a CA
+    bundle (PEM file or folder), e.g. the emulator's ``ca_file``. Profile key ``verify``; environment
+    ``SUITETALK_CA_BUNDLE`` (a path)."""
 
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
         return check_version(value)
+
+    @field_validator("verify", mode="before")
+    @classmethod
+    def _verify(cls, value: Any) -> Any:
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if isinstance(value, str) and not isinstance(value, bool):
+            path = Path(value).expanduser()
+            if not path.exists():
+                raise ValueError(
+                    f"CA bundle {value!r} does not exist; give a PEM file or folder of CA certificates, "
+                    "True (the system's CAs) or False (no verification)"
+                )
+            return str(path)
+        return value
 
     @field_validator("endpoint")
     @classmethod

@@ -18,8 +18,9 @@ A TOML file holds one table per profile::
 The file is ``$SUITETALK_CONFIG`` if set, else ``$XDG_CONFIG_HOME/suitetalk/profiles.toml`` (by default
 ``~/.config/suitetalk/profiles.toml``). The profile is the ``name`` argument, else ``$SUITETALK_PROFILE``,
 else ``default``. The ``NETSUITE_*`` environment variables of :meth:`Credentials.from_env` override the
-file's values, so CI can inject secrets without touching the file; ``SUITETALK_ENDPOINT`` and
-``SUITETALK_VERSION`` override the profile's ``endpoint`` and ``version`` (``suitetalk emulator`` prints
+file's values, so CI can inject secrets without touching the file; ``SUITETALK_ENDPOINT``,
+``SUITETALK_VERSION`` and ``SUITETALK_CA_BUNDLE`` override the profile's ``endpoint``, ``version`` and
+``verify`` (``suitetalk emulator`` prints
 them, so that a script follows it with no change).
 """
 
@@ -43,7 +44,11 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 DEFAULT_PROFILE = "default"
 #: Client settings that environment variables override too (``suitetalk emulator`` prints them).
-CONFIG_ENV_VARS = {"endpoint": "SUITETALK_ENDPOINT", "version": "SUITETALK_VERSION"}
+CONFIG_ENV_VARS = {
+    "endpoint": "SUITETALK_ENDPOINT",
+    "version": "SUITETALK_VERSION",
+    "verify": "SUITETALK_CA_BUNDLE",
+}
 _CREDENTIAL_FIELDS = tuple(Credentials.ENV_VARS)
 
 

@@ -10,8 +10,12 @@ Fixtures:
 
 - ``suitetalk_emulator``: a running :class:`~suitetalk.emulator.Emulator` on 127.0.0.1 (in-memory records),
   new for each test and stopped after it. Settings come from the ``suitetalk_emulator`` marker:
-  ``@pytest.mark.suitetalk_emulator(concurrency_limit=2, latency=0.05, concurrency_fault_rate=0.1, seed=1)``.
-- ``suitetalk_client``: a :class:`~suitetalk.client.Client` bound to that emulator, closed after the test.
+  ``@pytest.mark.suitetalk_emulator(concurrency_limit=2, latency=0.05, concurrency_fault_rate=0.1, seed=1)``;
+  any :class:`~suitetalk.emulator.EmulatorSettings` field, e.g. ``error_page_rate=0.1`` or
+  ``rules=[{"record_type": "customer", "when": {...}, "code": "INVALID_FLD_VALUE", "message": "..."}]``.
+  ``tls=True`` serves HTTPS with a certificate from the emulator's own CA.
+- ``suitetalk_client``: a :class:`~suitetalk.client.Client` bound to that emulator (trusting its CA when
+  it runs on TLS), closed after the test.
 """
 
 from __future__ import annotations
@@ -50,6 +54,11 @@ def suitetalk_client(suitetalk_emulator: Emulator) -> Iterator[Client]:
     from .client import Client
     from .config import ClientConfig
 
-    config = ClientConfig(endpoint=suitetalk_emulator.base_url, version=suitetalk_emulator.version)
+    ca_file = suitetalk_emulator.ca_file  # with tls=True, trust the emulator's own CA
+    config = ClientConfig(
+        endpoint=suitetalk_emulator.base_url,
+        version=suitetalk_emulator.version,
+        verify=str(ca_file) if ca_file is not None else True,
+    )
     with Client(suitetalk_emulator.credentials, config) as client:
         yield client

@@ -445,13 +445,14 @@ def _verify(folder: Path, version: str) -> BundleInfo:
 class _NetSuiteAdapter(HTTPAdapter):
     """A pool sized to the client's concurrency, default time-outs, no retries, and never a cookie."""
 
-    def __init__(self, pool_size: int, timeout: tuple[float, float]) -> None:
+    def __init__(self, pool_size: int, timeout: tuple[float, float], verify: bool | str = True) -> None:
         # No retries here: the client retries itself, knowing which operations are safe to repeat.
         super().__init__(
             pool_connections=pool_size, pool_maxsize=pool_size, max_retries=Retry(total=0, read=False)
         )
         self.pool_size = pool_size
         self.timeout = timeout
+        self.verify = verify
 
     def send(
         self,
@@ -469,7 +470,9 @@ class _NetSuiteAdapter(HTTPAdapter):
             request,
             stream=stream,
             timeout=self.timeout if timeout is None else timeout,
-            verify=verify,
+            # An explicit setting (False, a CA bundle) wins: requests would let REQUESTS_CA_BUNDLE or
+            # CURL_CA_BUNDLE replace it. The default (True) keeps requests' own choice, environment included.
+            verify=verify if self.verify is True else self.verify,
             cert=cert,
             proxies=proxies,
         )
@@ -480,18 +483,23 @@ def make_session(
     *,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
+    verify: bool | str = True,
 ) -> requests.Session:
     """An HTTP session for SuiteTalk requests.
 
     It keeps and sends no cookies (with token-based authentication NetSuite must see no cookie or session),
     holds up to ``pool_size`` connections per host (match it to the client's concurrency limit), applies
     ``(connect_timeout, read_timeout)`` to requests that set no time-out, and never retries by itself.
+    ``verify`` is TLS verification as requests spells it (``True``, ``False`` or a CA bundle path) for
+    every request of the session; ``False`` or a path is used as given even where ``REQUESTS_CA_BUNDLE`` is
+    set (requests would let the variable win), ``True`` honours it as requests does.
     """
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, got {pool_size}")
     session = requests.Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-    adapter = _NetSuiteAdapter(pool_size, (connect_timeout, read_timeout))
+    session.verify = verify
+    adapter = _NetSuiteAdapter(pool_size, (connect_timeout, read_timeout), verify)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
     return session

@@ -14,6 +14,7 @@ import click
 
 from ..config import DEFAULT_VERSION
 from ..emulator import Emulator, EmulatorSettings
+from ..emulator.rules import RuleError, load_rules
 from ..emulator.serve import describe
 from . import console
 
@@ -32,6 +33,8 @@ def exports(emulator: Emulator) -> str:
         "NETSUITE_TOKEN_ID": c.token_id,
         "NETSUITE_TOKEN_SECRET": c.token_secret.get_secret_value(),
     }
+    if emulator.ca_file is not None:
+        values["SUITETALK_CA_BUNDLE"] = str(emulator.ca_file)
     return "\n".join(f"export {name}={shlex.quote(value)}" for name, value in values.items())
 
 
@@ -61,6 +64,12 @@ def exports(emulator: Emulator) -> str:
     help="SQLite file that keeps records across runs (default: in memory).",
 )
 @click.option("--account", default=None, help="Account id it serves [default: 1234567].")
+@click.option(
+    "--tls",
+    is_flag=True,
+    default=None,
+    help="Serve HTTPS, with a certificate from a CA made at start (its file is printed).",
+)
 @click.option(
     "--concurrency",
     "concurrency_limit",
@@ -146,7 +155,13 @@ def exports(emulator: Emulator) -> str:
     help="Share of requests that run but whose answer is cut off mid-body.",
 )
 @click.option("--seed", type=int, default=None, help="Seed of the fault injection (same seed, same faults).")
-def emulator_command(host: str, port: int, **settings: Any) -> None:
+@click.option(
+    "--rules",
+    "rules_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="JSON or TOML file of failure rules (records they match fail, or succeed with warnings).",
+)
+def emulator_command(host: str, port: int, rules_file: Path | None, **settings: Any) -> None:
     """Run an offline SuiteTalk emulator until interrupted (Ctrl-C).
 
     Prints its service URL, WSDL URL and its own test credentials, as lines to paste into another shell
@@ -157,11 +172,22 @@ def emulator_command(host: str, port: int, **settings: Any) -> None:
       suitetalk emulator --port 8080
       suitetalk emulator --database records.db --concurrency 5 --concurrency-fault-rate 0.1 --seed 1
       suitetalk emulator --error-page-rate 0.05 --error-page-status 502 --error-page-body text --seed 1
+      suitetalk emulator --rules failures.toml
+      suitetalk emulator --tls
     """
     given = {key: value for key, value in settings.items() if value is not None and value != ()}
     if "error_page_statuses" in given:
         given["error_page_statuses"] = tuple(int(status) for status in given["error_page_statuses"])
+    if rules_file is not None:
+        try:
+            given["rules"] = load_rules(rules_file)
+        except (OSError, ValueError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--rules") from None
     emulator = Emulator(EmulatorSettings(**given), host=host, port=port)
+    try:
+        emulator.start()
+    except RuleError as exc:
+        raise click.BadParameter(f"{rules_file}: {exc}", param_hint="--rules") from None
     with emulator, _stop_on_sigterm():
         click.echo(banner(emulator), nl=False)
         try:
@@ -192,12 +218,15 @@ def _stop_on_sigterm() -> Iterator[None]:
 def banner(emulator: Emulator) -> str:
     """Where it listens, and the ready-to-paste lines with its (emulator-only) credentials."""
     head = describe(emulator).split("\n\nEMULATOR-ONLY", 1)[0]
+    config = f"endpoint={emulator.base_url!r}"
+    if emulator.ca_file is not None:
+        config += f", verify={str(emulator.ca_file)!r}"
     return (
         f"{head}\n\n"
         "EMULATOR-ONLY TEST CREDENTIALS (accepted by this emulator only, never by NetSuite).\n"
         "To point suitetalk commands at it, paste into another shell:\n\n"
         f"{exports(emulator)}\n\n"
         f"(or give each command --endpoint {emulator.base_url}; in Python, with these variables set,\n"
-        f" Client(config=ClientConfig(endpoint={emulator.base_url!r})) connects to it)\n\n"
+        f" Client(config=ClientConfig({config})) connects to it)\n\n"
         "Press Ctrl-C to stop.\n"
     )

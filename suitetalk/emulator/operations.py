@@ -27,6 +27,7 @@ from .initialize import Initializer
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
 from .references import References
 from .responses import AfterSubmit, Detail, Ref, Responses, SentRef, WriteOutcome
+from .rules import RuleBook, RuleFailure
 from .search import SearchRunner
 from .search_sessions import SearchSessions
 from .select_values import SelectValues
@@ -106,6 +107,8 @@ class Operations:
         self.initializer = Initializer(bundle.schema, self.codec, store, self.references)
         self.select_values = SelectValues(bundle.schema, store, self.references, self.r)
         self.attachments = Attachments(self.core, store, self._target, self._ref)
+        self.rules = RuleBook(bundle.schema, self.version)
+        self.rules.use(settings().rules)  # refuses, at start, rules that cannot apply to this schema
         self.handlers: dict[str, Callable[[SoapRequest], etree._Element]] = {
             "get": self.get,
             "getList": self.get_list,
@@ -314,7 +317,9 @@ class Operations:
         return Ref(info.record_type, stored.internal_id, stored.external_id, custom_type)
 
     def _revision(self, info: RecordTypeInfo, root: etree._Element) -> Revision:
-        return self.codec.to_bytes(root), self.codec.index(info, root)
+        index = self.codec.index(info, root)
+        self.rules.apply(info.record_type, index)  # the user's failure scenarios see the record as stored
+        return self.codec.to_bytes(root), index
 
     def _merger(self, parsed: Parsed) -> Callable[[StoredRecord], Revision]:
         def merge(current: StoredRecord) -> Revision:
@@ -370,6 +375,11 @@ class Operations:
         return self._ref(parsed.info, stored)
 
     def _delete_one(self, target: Target) -> Ref:
+        if self.rules.applies("delete", target.info.record_type):
+            current = self.store.get(
+                target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
+            )
+            self.rules.apply(target.info.record_type, current.fields, external_id=current.external_id)
         deleted = self.store.delete(
             target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
         )
@@ -417,6 +427,7 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
         operation: str,
+        warning_as_error: bool = False,
     ) -> list[WriteOutcome]:
         # Every item is parsed before any is written: one NetSuite's deserializer would refuse faults the
         # whole request (SoapError propagates) and nothing is written. Then each is executed on its own, in
@@ -429,16 +440,22 @@ class Operations:
             except RecordError as exc:
                 parsed.append(Detail(exc.code, exc.message))
         outcomes: list[WriteOutcome] = []
+        self.rules.use(self.settings().rules)
         for item, p in zip(items, parsed, strict=True):
             if isinstance(p, Detail):
                 outcomes.append(WriteOutcome(self._sent_ref(item), (p,)))
                 continue
-            try:
-                ref = execute(p)
-            except (RecordError, StoreError) as exc:
-                outcomes.append(WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),)))
-                continue
-            outcomes.append(WriteOutcome(ref, self._success_details(operation, p)))
+            external_id = item.get("externalId") or None
+            with self.rules.writing(operation, external_id, warning_as_error=warning_as_error) as warnings:
+                try:
+                    ref = execute(p)
+                except RuleFailure as exc:
+                    outcomes.append(WriteOutcome(self._sent_ref(item), exc.details))
+                    continue
+                except (RecordError, StoreError) as exc:
+                    outcomes.append(WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),)))
+                    continue
+            outcomes.append(WriteOutcome(ref, (*warnings, *self._success_details(operation, p))))
         return outcomes
 
     def _write(
@@ -449,7 +466,8 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
     ) -> etree._Element:
-        (outcome,) = self._outcomes([self._one(request.body, child)], parse, execute, name)
+        items = [self._one(request.body, child)]
+        (outcome,) = self._outcomes(items, parse, execute, name, self._warning_as_error(request))
         response = response_element(self.version, f"{name}Response")
         self.r.write_response(response, outcome)
         return response
@@ -462,7 +480,8 @@ class Operations:
         parse: Callable[[etree._Element], T],
         execute: Callable[[T], Ref],
     ) -> etree._Element:
-        outcomes = self._outcomes(self._children(request.body, child), parse, execute, name)
+        items = self._children(request.body, child)
+        outcomes = self._outcomes(items, parse, execute, name, self._warning_as_error(request))
         response = response_element(self.version, f"{name}Response")
         wrapper = self.r.list_wrapper(response, "writeResponseList")
         for outcome in outcomes:
@@ -554,6 +573,12 @@ class Operations:
         prefs = self._search_preferences(request)
         self.search_runner.more(response, search_id, page_text, prefs)
         return response
+
+    def _warning_as_error(self, request: SoapRequest) -> bool:
+        """The ``preferences`` header's ``warningAsError``: NetSuite then fails a write that has warnings."""
+        header = request.header(f"{{{self.msgs}}}preferences")
+        flag = header.find(f"{{{self.msgs}}}warningAsError") if header is not None else None
+        return flag is not None and (flag.text or "").strip() in ("true", "1")
 
     def _search_preferences(self, request: SoapRequest) -> dict[str, str]:
         header = request.header(f"{{{self.msgs}}}searchPreferences")

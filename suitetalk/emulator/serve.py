@@ -28,6 +28,11 @@ def describe(emulator: Emulator) -> str:
             f"  schema      : {schema}",
             f"  database    : {database}",
             f"  concurrency : {emulator.settings.concurrency_limit or 'unlimited'}",
+            *(
+                [f"  CA file     : {emulator.ca_file}   (trust it: verify=<this path>)"]
+                if emulator.ca_file
+                else []
+            ),
             "",
             "EMULATOR-ONLY TEST CREDENTIALS (accepted by this emulator only, never by NetSuite):",
             f"  NETSUITE_ACCOUNT={c.account.passport_id}",

@@ -13,10 +13,10 @@ import logging
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -25,9 +25,11 @@ from ..endpoints import service_path, wsdl_path
 from .app import EmulatorApp, Stats
 from .bundle import Bundle
 from .operations import Operations
+from .rules import DEFAULT_OPERATIONS, Rule, RuleOperation
 from .search_sessions import SearchSessions
 from .settings import EmulatorSettings
 from .storage import RecordStore
+from .tls import TlsFiles, server_context, write_certificates
 
 logger = logging.getLogger("suitetalk.emulator")
 
@@ -87,6 +89,8 @@ class Emulator:
         self._app: EmulatorApp | None = None
         self._sessions: SearchSessions | None = None
         self._bundle: Bundle | None = None
+        self._tls_dir: tempfile.TemporaryDirectory[str] | None = None
+        self._tls: TlsFiles | None = None
 
     def __repr__(self) -> str:
         state = self.base_url if self._server is not None else "stopped"
@@ -122,9 +126,19 @@ class Emulator:
                     _validated_types(),
                 )
                 self._app = EmulatorApp(bundle, operations, lambda: self._settings, sleep=time.sleep)
+                context = None
+                if s.tls:
+                    self._tls_dir = tempfile.TemporaryDirectory(prefix="suitetalk-emulator-tls-")
+                    self._tls = write_certificates(Path(self._tls_dir.name), self._host)
+                    context = server_context(self._tls)
                 try:
                     self._server = make_server(
-                        self._host, self._port, self._app, threaded=True, request_handler=_QuietHandler
+                        self._host,
+                        self._port,
+                        self._app,
+                        threaded=True,
+                        request_handler=_QuietHandler,
+                        ssl_context=context,
                     )
                 except SystemExit:
                     # werkzeug exits the process when it cannot bind; a library must not.
@@ -164,8 +178,10 @@ class Emulator:
             self._store.close()
         if self._tempdir is not None:
             self._tempdir.cleanup()
+        if self._tls_dir is not None:
+            self._tls_dir.cleanup()  # the CA file and the server's key go with it
         self._server = self._thread = self._app = self._store = self._sessions = None
-        self._tempdir = None
+        self._tempdir = self._tls_dir = self._tls = None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -191,8 +207,18 @@ class Emulator:
 
     @property
     def base_url(self) -> str:
-        """The endpoint override a client uses, e.g. ``http://127.0.0.1:50123``."""
-        return f"http://{self._host}:{self.port}"
+        """The endpoint override a client uses, e.g. ``http://127.0.0.1:50123`` (``https://`` with TLS)."""
+        scheme = "https" if self._settings.tls else "http"
+        return f"{scheme}://{self._host}:{self.port}"
+
+    @property
+    def ca_file(self) -> Path | None:
+        """With ``tls=True``: the PEM file of the CA that issued the server's certificate, for a client to
+        trust (``ClientConfig(verify=emulator.ca_file)``); made at start, removed at stop. ``None``
+        without TLS."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._tls.ca_file if self._tls is not None else None
 
     @property
     def service_url(self) -> str:
@@ -246,9 +272,9 @@ class Emulator:
 
         ``concurrency_limit``, ``latency``, ``latency_jitter``, the fault rates and their choices
         (``error_page_statuses``, ``error_page_after_commit``, ``redirect_statuses``...), ``seed``,
-        ``timestamp_window``, ``max_body_bytes``, ``validate_references``. Identity and storage settings
-        (version, schema, database, account, credentials, search_ttl) cannot change. Passing ``seed``
-        restarts the sequence of injection decisions, even with the same value.
+        ``timestamp_window``, ``max_body_bytes``, ``validate_references``, ``rules``. Identity and storage
+        settings (version, schema, database, account, credentials, search_ttl) cannot change. Passing
+        ``seed`` restarts the sequence of injection decisions, even with the same value.
         """
         fixed = set(changes) - _RUNTIME_FIELDS
         if fixed:
@@ -256,9 +282,58 @@ class Emulator:
         updated = self._settings.model_copy()
         for name, value in changes.items():
             setattr(updated, name, value)  # validated on assignment
+        if "rules" in changes and self._app is not None:
+            self._app.operations.rules.check(updated.rules)  # against the schema served, before applying
         self._settings = updated
         if "seed" in changes and self._app is not None:
             self._app.injector.reseed(updated.seed)
+
+    # ------------------------------------------------------------------------------------ failure rules
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """The failure rules in force, in the order they apply (see :meth:`add_rule`)."""
+        return self._settings.rules
+
+    def add_rule(
+        self,
+        record_type: str,
+        *,
+        code: str,
+        message: str,
+        type: Literal["ERROR", "WARN"] = "ERROR",
+        when: Mapping[str, Any] | None = None,
+        operations: Sequence[RuleOperation] = DEFAULT_OPERATIONS,
+    ) -> Rule:
+        """Make writes of matching records fail (``type="ERROR"``) or succeed with a warning (``"WARN"``).
+
+        >>> emulator.add_rule(                                      # doctest: +SKIP
+        ...     record_type="customer",
+        ...     when={"companyName": ("startsWith", "Bad")},
+        ...     code="INVALID_FLD_VALUE",
+        ...     message="Company names may not start with Bad.",
+        ... )
+
+        Each matching rule adds one ``statusDetail`` to the record's status, in the order rules were added;
+        ``when`` conditions are search criteria on the record as stored (see :mod:`suitetalk.emulator.rules`).
+        ``operations`` are among ``add``, ``update``, ``upsert`` (the default) and ``delete``. A rule that
+        cannot apply to the schema served (unknown type, field, code or operator) raises ``ValueError``.
+        """
+        rule = Rule(
+            record_type=record_type,
+            code=code,
+            message=message,
+            type=type,
+            when=dict(when or {}),
+            operations=tuple(operations),
+        )
+        with self._lock:
+            self.configure(rules=(*self._settings.rules, rule))
+        return rule
+
+    def clear_rules(self) -> None:
+        """Remove every failure rule."""
+        self.configure(rules=())
 
     # ------------------------------------------------------------------------------------ for tests
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..config import DEFAULT_VERSION, Account, Credentials
 from ..namespaces import check_version
 from .pages import ERROR_PAGE_STATUSES, REDIRECT_STATUSES, ErrorPageBody
+from .rules import Rule
 
 DEFAULT_ACCOUNT = "1234567"
 #: NetSuite refuses requests over 100 MB.
@@ -52,6 +53,8 @@ class EmulatorSettings(BaseModel):
     """SQLite file that keeps records across restarts; ``None``: in memory, gone when the emulator stops."""
     account: Account = Field(default=Account.parse(DEFAULT_ACCOUNT), frozen=True)
     credentials: Credentials | None = Field(default=None, frozen=True)
+    tls: bool = Field(default=False, frozen=True)
+    """Serve HTTPS with a certificate from a CA made at start (``Emulator.ca_file``), instead of http."""
 
     # Changeable while running ---------------------------------------------------------------------------
     timestamp_window: float = Field(default=300.0, gt=0)
@@ -94,6 +97,9 @@ class EmulatorSettings(BaseModel):
     ``Content-Length`` promises the whole answer, part of it is sent, and the connection closes."""
     seed: int | None = None
     """Seed of the fault-injection generator: the same seed gives the same sequence of decisions."""
+    rules: tuple[Rule, ...] = ()
+    """Failure scenarios: records matching a rule fail (or succeed with a warning) with its code and
+    message; see :mod:`suitetalk.emulator.rules`. Dicts are read as :class:`Rule` fields."""
     max_body_bytes: int = Field(default=NETSUITE_MAX_REQUEST_BYTES, gt=0)
     """Larger request bodies get ``exceededRequestSizeFault`` without being read."""
     search_ttl: float = Field(default=900.0, gt=0, frozen=True)
