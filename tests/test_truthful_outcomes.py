@@ -352,3 +352,21 @@ def test_a_lost_response_error_keeps_no_request_or_passport(
                 text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
                 assert not (isinstance(text, str) and "tokenPassport" in text)
             tb = tb.tb_next
+
+
+def test_warnings_on_a_read_reach_the_caller(client: Client, proxy: ScriptedProxy) -> None:
+    added = client.add("customer", companyName="Warned", external_id="WARNED")
+
+    def warn(answer: bytes) -> bytes:
+        detail = (
+            rb'<platformCore:statusDetail type="WARN"><platformCore:code>WARNING</platformCore:code>'
+            rb"<platformCore:message>Results are incomplete</platformCore:message>"
+            rb"</platformCore:statusDetail>"
+        )
+        return re.sub(rb'(<(\w+:)?status isSuccess="true")\s*/>', rb"\1>" + detail + rb"</\2status>", answer)
+
+    proxy.script(Canned(200, content_type="text/xml", forward=True, rewrite=warn))
+    result = client.get_result("customer", added.internal_id)
+    assert result.success
+    assert result.record.companyName == "Warned"
+    assert [(w.code, w.message) for w in result.warnings] == [("WARNING", "Results are incomplete")]
