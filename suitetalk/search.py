@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .errors import RecordError, SearchExpiredError
+from .errors import InputError, RecordError, SearchExpiredError
 from .faults import INVALID_SEARCH_ID_CODE
 from .results import StatusDetail
 
@@ -67,7 +67,7 @@ _TWO_VALUES = frozenset({"between", "notBetween", "within", "notWithin"})
 _NO_VALUE = frozenset({"empty", "notEmpty"})
 
 
-class CriteriaError(ValueError):
+class CriteriaError(InputError):
     """A search condition that cannot be sent: names the field, what was given and what is expected."""
 
 

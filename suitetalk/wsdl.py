@@ -44,7 +44,7 @@ from zeep.exceptions import ExternalReferenceForbidden, XMLParseError
 from zeep.proxy import ServiceProxy
 from zeep.utils import get_media_type
 
-from .errors import LostResponse
+from .errors import InputError, LostResponse
 from .namespaces import VERSION_RE, check_version, wsdl_tns
 from .wsdl_fetch import (
     DEFAULT_FETCH_TIMEOUT,
@@ -649,9 +649,9 @@ def make_zeep_client(
     check_version(version)
     url = urlsplit(service_url)
     if url.scheme not in ("http", "https") or not url.netloc:
-        raise ValueError(f"service_url must be an http(s) URL, got {service_url!r}")
+        raise InputError(f"service_url must be an http(s) URL, got {service_url!r}")
     if isinstance(wsdl, str) and urlsplit(wsdl).scheme in ("http", "https"):
-        raise ValueError(
+        raise InputError(
             f"make_zeep_client loads local files only; got {wsdl!r}: cache it with WsdlCache first"
         )
     location = Path(wsdl).expanduser().absolute()

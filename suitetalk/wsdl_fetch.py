@@ -24,6 +24,7 @@ from urllib.request import url2pathname
 import requests
 from lxml import etree
 
+from .errors import SuiteTalkError
 from .namespaces import XSD, version_of_namespace, wsdl_tns
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
@@ -54,7 +55,7 @@ _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 _WSDL_TNS = re.compile(r"^urn:platform_(20\d\d_[12])\.webservices\.netsuite\.com$")
 
 
-class BundleError(Exception):
+class BundleError(SuiteTalkError):
     """Base of every WSDL cache error (defined here, where the first of them is raised)."""
 
 
@@ -101,7 +102,7 @@ def resolve_source(source: str | Path) -> str:
     if isinstance(source, str) and urlsplit(source).scheme in ("http", "https"):
         return source
     if isinstance(source, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", source):
-        raise ValueError(f"unsupported WSDL source {source!r}: give an http(s) URL or a local folder")
+        raise FetchError(f"unsupported WSDL source {source!r}: give an http(s) URL or a local folder", str(source))
     path = Path(source).expanduser().resolve()
     if path.is_dir():
         path = path / WSDL_NAME

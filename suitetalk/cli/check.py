@@ -230,6 +230,7 @@ def _offline(profile: Profile, checks: Checks) -> None:
         "production": "production account",
         "sandbox": f"sandbox {account.sandbox_number}",
         "release_preview": "release preview account",
+        "test_drive": "test drive account",
     }[account.environment.value]
     raw = _raw_account(profile)
     note = (
