@@ -37,9 +37,7 @@ class Prepared:
         """One result per input item, in input order: ``sent`` for the good ones, ``failed`` for the rest."""
         by_position = dict(zip((position for position, _ in self.good), sent, strict=True))
         total = len(self.good) + len(self.bad)
-        return [
-            by_position[i] if i in by_position else failed(i, self.bad[i]) for i in range(total)
-        ]
+        return [by_position[i] if i in by_position else failed(i, self.bad[i]) for i in range(total)]
 
 
 def prepare(
@@ -70,9 +68,8 @@ def prepare(
         shown = [str(bad[p].args[0]) for p in sorted(bad)[:_SHOWN]]
         more = f"\n  ... and {len(bad) - _SHOWN} more" if len(bad) > _SHOWN else ""
         error = RecordDataError(
-            f"{operation}: {len(bad)} of {len(items)} record(s) cannot be sent, so none was (strict=True):\n  "
-            + "\n  ".join(shown)
-            + more
+            f"{operation}: {len(bad)} of {len(items)} record(s) cannot be sent, so none was sent "
+            "(strict=True):\n  " + "\n  ".join(shown) + more
         )
         error.code = INVALID_RECORD_DATA_CODE
         error.operation = operation

@@ -461,8 +461,9 @@ class Client:
 
         A reference is a :class:`~suitetalk.records.RecordRef`, an internal id with ``record_type``, a dict or
         a zeep ``RecordRef``. A missing record is a result with ``success=False`` (code ``RCRD_DSNT_EXIST``).
-        A reference that cannot be sent is a failed result with code ``INVALID_RECORD_DATA`` (the others are
-        read), or, with ``strict=True``, a :class:`~suitetalk.records.RecordDataError` before anything is sent.
+        A reference that cannot be sent is a failed result with code ``INVALID_RECORD_DATA`` (the others
+        are read), or, with ``strict=True``, a :class:`~suitetalk.records.RecordDataError` before anything
+        is sent.
         """
         items = list(refs)
         prepared = prepare(

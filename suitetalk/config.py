@@ -126,7 +126,11 @@ class Account(_Settings):
     def environment(self) -> Environment:
         suffix = self._suffix
         if suffix is None:
-            return Environment.TEST_DRIVE if self.base_id.startswith(TEST_DRIVE_PREFIX) else Environment.PRODUCTION
+            return (
+                Environment.TEST_DRIVE
+                if self.base_id.startswith(TEST_DRIVE_PREFIX)
+                else Environment.PRODUCTION
+            )
         if suffix == "RP":
             return Environment.RELEASE_PREVIEW
         return Environment.SANDBOX
@@ -355,7 +359,6 @@ class ClientConfig(_Settings):
     @classmethod
     def _endpoint(cls, value: str | None) -> str | None:
         return None if value is None else check_endpoint(value)
-
 
     def with_settings(self, **settings: Any) -> ClientConfig:
         """A copy with ``settings`` changed, validated as a whole (raises :class:`ConfigError`).

@@ -38,7 +38,6 @@ from urllib.parse import urlsplit
 import requests
 import zeep
 from lxml import etree
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 from zeep.exceptions import ExternalReferenceForbidden, XMLParseError
 from zeep.proxy import ServiceProxy
@@ -52,6 +51,7 @@ from .wsdl_fetch import (
     DEFAULT_MAX_FILES,
     WSDL_NAME,
     BundleError,
+    DirectLoopbackAdapter,
     FetchError,
     Limits,
     crawl,
@@ -442,8 +442,9 @@ def _verify(folder: Path, version: str) -> BundleInfo:
 # --- the zeep client factory -------------------------------------------------------------------------
 
 
-class _NetSuiteAdapter(HTTPAdapter):
-    """A pool sized to the client's concurrency, default time-outs, no retries, and never a cookie."""
+class _NetSuiteAdapter(DirectLoopbackAdapter):
+    """A pool sized to the client's concurrency, default time-outs, no retries, never a cookie, and no proxy
+    for loopback addresses."""
 
     def __init__(self, pool_size: int, timeout: tuple[float, float], verify: bool | str = True) -> None:
         # No retries here: the client retries itself, knowing which operations are safe to repeat.

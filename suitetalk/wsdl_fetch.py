@@ -18,12 +18,15 @@ import re
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import requests
 from lxml import etree
+from requests.adapters import HTTPAdapter
 
+from .config import is_loopback_host
 from .errors import SuiteTalkError
 from .namespaces import XSD, version_of_namespace, wsdl_tns
 
@@ -53,6 +56,37 @@ _WSDL_ROOT = f"{{{WSDL_NS}}}definitions"
 _SCHEMA_ROOT = f"{{{XSD}}}schema"
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 _WSDL_TNS = re.compile(r"^urn:platform_(20\d\d_[12])\.webservices\.netsuite\.com$")
+
+
+class DirectLoopbackAdapter(HTTPAdapter):
+    """Sends requests for this machine (the emulator, a local proxy) directly, whatever ``HTTP_PROXY`` says.
+
+    A proxy cannot reach the loopback address of the machine that asked, so going through one only fails.
+    """
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        if is_loopback_host(urlsplit(request.url or "").hostname or ""):
+            proxies = None
+        return super().send(
+            request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+        )
+
+
+def direct_loopback_session() -> requests.Session:
+    """A plain ``requests`` session whose requests to loopback addresses never go through a proxy."""
+    session = requests.Session()
+    adapter = DirectLoopbackAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 class BundleError(SuiteTalkError):
@@ -102,7 +136,9 @@ def resolve_source(source: str | Path) -> str:
     if isinstance(source, str) and urlsplit(source).scheme in ("http", "https"):
         return source
     if isinstance(source, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", source):
-        raise FetchError(f"unsupported WSDL source {source!r}: give an http(s) URL or a local folder", str(source))
+        raise FetchError(
+            f"unsupported WSDL source {source!r}: give an http(s) URL or a local folder", str(source)
+        )
     path = Path(source).expanduser().resolve()
     if path.is_dir():
         path = path / WSDL_NAME
@@ -149,7 +185,7 @@ class _Reader:
         self.timeout = timeout
         self.bytes_read = 0
         self._own_session = session is None and urlsplit(root_url).scheme != "file"
-        self._session = requests.Session() if self._own_session else session
+        self._session = direct_loopback_session() if self._own_session else session
         root = urlsplit(root_url)
         self._folder = Path(url2pathname(root.path)).parent if root.scheme == "file" else None
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from suitetalk.config import Account, ClientConfig, ConfigError, Credentials, Environment, SearchPreferences
 
 GOOD_ACCOUNTS = [
