@@ -65,6 +65,10 @@ class _Settings(BaseModel):
                 f"{type(self).__name__}: {describe_validation_error(exc, type(self))}"
             ) from None
 
+    # Marked as pydantic's own initialiser (as pydantic's RootModel does), so that a nested model is
+    # validated by pydantic directly and its problems are reported once, under their full path.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
 
 class Account(_Settings):
     """A NetSuite account id, accepted as users type it and normalised.
@@ -83,9 +87,9 @@ class Account(_Settings):
     @model_validator(mode="before")
     @classmethod
     def _coerce(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"passport_id": value}
-        return value
+        if isinstance(value, dict | Account):
+            return value
+        return {"passport_id": value}  # anything else is the id itself, checked by _normalise
 
     @field_validator("passport_id", mode="before")
     @classmethod

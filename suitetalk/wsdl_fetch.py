@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+import socket
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,43 @@ class DirectLoopbackAdapter(HTTPAdapter):
         return super().send(
             request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
         )
+
+
+def describe_request_failure(exc: requests.RequestException) -> str:
+    """What went wrong with an HTTP request, in a few words, without urllib3's pool and retry internals."""
+    host = urlsplit(getattr(exc.request, "url", None) or "").netloc or "the server"
+    causes = _causes(exc)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return (
+            f"the proxy for {host} could not be reached or refused the request (check HTTPS_PROXY/HTTP_PROXY)"
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"the TLS handshake with {host} failed (is the certificate trusted, is it really https?)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection to {host} within the connect time-out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{host} accepted the connection but did not answer within the read time-out"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return f"connection refused by {host}: nothing listens there"
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return f"the host name of {host} could not be resolved (a typo, or no network?)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"the connection to {host} failed or was cut"
+    return f"the request to {host} failed ({type(exc).__name__})"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (``reason``, causes, contexts, exception arguments), a few levels deep."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        linked = [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]
+        todo.extend(x for x in linked if isinstance(x, BaseException))
+    return seen
 
 
 def direct_loopback_session() -> requests.Session:
@@ -244,7 +282,7 @@ class _Reader:
                     # Checked while reading: a server may lie about, or omit, Content-Length.
                     self._budget(url, len(buf))
         except requests.RequestException as exc:
-            raise FetchError(f"could not fetch {url}: {exc}", url) from exc
+            raise FetchError(f"could not fetch {url}: {describe_request_failure(exc)}", url) from exc
         self.bytes_read += len(buf)
         return bytes(buf), final
 

@@ -169,3 +169,45 @@ def test_preference_headers_use_netsuite_camel_case() -> None:
     }
     with pytest.raises(ConfigError):
         Preferences(warningAsError=True)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"concurrancy": 5}, "concurrancy: unknown setting (did you mean 'concurrency'?)"),
+        ({"retry": {"max_attemps": 3}}, "retry.max_attemps: unknown setting (did you mean 'max_attempts'"),
+        ({"zzz": 1}, "zzz: unknown setting (known settings: version, endpoint,"),
+        ({"concurrency": 0}, "concurrency: must be at least 1"),
+        ({"concurrency": "many"}, "concurrency: must be a whole number, got str"),
+        ({"read_timeout": 0}, "read_timeout: must be more than 0"),
+        (
+            {"version": "2025.2"},
+            "version: invalid endpoint version '2025.2': expected NetSuite's YYYY_N form",
+        ),
+        ({"search_preferences": {"page_size": 2000}}, "search_preferences.page_size: must be at most 1000"),
+    ],
+)
+def test_config_errors_speak_the_projects_words(settings: dict[str, object], expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        ClientConfig(**settings)  # type: ignore[arg-type]
+    text = str(info.value)
+    assert expected in text
+    for pydantic_words in ("Value error,", "Extra inputs are not permitted", "Input should", "pydantic"):
+        assert pydantic_words not in text
+
+
+def test_account_errors_name_the_account_not_pydantic_internals() -> None:
+    with pytest.raises(ConfigError) as info:
+        Credentials(account="ACME", consumer_key="ck", consumer_secret="cs", token_id="tk", token_secret="ts")
+    text = str(info.value)
+    assert text.startswith("Credentials: account: 'ACME' is not a NetSuite account id")
+    assert "passport_id" not in text
+
+
+def test_test_drive_accounts_are_not_production() -> None:
+    account = Account.parse("tstdrv2345678")
+    assert account.environment is Environment.TEST_DRIVE
+    assert account.is_test_drive
+    assert not account.is_production
+    assert not account.is_sandbox
+    assert account.passport_id == "TSTDRV2345678"
