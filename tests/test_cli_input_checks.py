@@ -224,3 +224,15 @@ def test_a_second_export_to_the_same_file_is_refused(
 
 def test_emulator_env_helper_matches_the_emulator(emulator: Emulator) -> None:
     assert emulator_env(emulator)["SUITETALK_ENDPOINT"] == emulator.base_url
+
+
+def test_the_emulators_service_url_works_as_endpoint_on_the_command_line(
+    emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_emulator(monkeypatch, tmp_path, emulator)
+    monkeypatch.delenv("SUITETALK_VERSION")
+    result = run(["search", "customer", "--endpoint", emulator.service_url, "--limit", "1", "-f", "json"])
+    assert result.exit_code == 0, result.stderr
+    wrong = run(["search", "customer", "--endpoint", emulator.service_url, "--version", "2023_2"])
+    assert wrong.exit_code == 3
+    assert f"give the base URL '{emulator.base_url}'" in wrong.stderr
