@@ -390,7 +390,7 @@ def split_endpoint_url(url: str) -> tuple[str, str | None]:
         return url, None
     version = m.group("service") or m.group("wsdl")
     if not VERSION_RE.match(version):
-        raise ValueError(
+        raise ConfigError(
             f"{url!r} names endpoint version {version!r}, which is not NetSuite's YYYY_N form; give the base "
             f"URL {parts.scheme}://{parts.netloc}{m.group('base')} as endpoint"
         )
@@ -398,14 +398,17 @@ def split_endpoint_url(url: str) -> tuple[str, str | None]:
 
 
 def check_endpoint(url: str) -> str:
-    """Validate an endpoint override: ``https://`` anywhere, ``http://`` only on loopback."""
+    """Validate an endpoint override: ``https://`` anywhere, ``http://`` only on loopback.
+
+    Raises :class:`ConfigError` (a ``ValueError``) saying what is expected.
+    """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
+        raise ConfigError(
             f"endpoint {url!r} must be an absolute http(s) URL such as https://proxy.example.com"
         )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ValueError(
+        raise ConfigError(
             f"endpoint {url!r} uses plain http on a non-loopback host; use https, or http only for "
             "127.0.0.1, ::1 or localhost (the emulator)"
         )

@@ -68,6 +68,7 @@ OFFLINE_BAD_INPUT: list[tuple[str, Callable[[], Any]]] = [
     ("nonce", lambda: new_nonce(1)),
     ("passport", lambda: PassportBuilder(Credentials(**_creds()), nonce_length=1)),  # type: ignore[arg-type]
     ("service url", lambda: service_url("1234567", "2025-2")),
+    ("endpoint", lambda: service_url("1234567", "2025_2", "ftp://127.0.0.1")),
 ]
 
 
