@@ -321,7 +321,9 @@ def _probe(conn: Connection, profile: Profile, checks: Checks) -> tuple[bool, fl
     try:
         with (
             direct_loopback_session() as session,
-            session.get(url, timeout=(config.connect_timeout, 30), stream=True) as response,
+            session.get(
+                url, timeout=(config.connect_timeout, 30), stream=True, verify=config.verify
+            ) as response,
         ):
             status, date_header = response.status_code, response.headers.get("Date")
     except requests.exceptions.RequestException as exc:
