@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from .errors import InputError
 from .namespaces import core_ns, messages_ns
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ def verify_signature(
 def new_nonce(length: int = DEFAULT_NONCE_LENGTH) -> str:
     """A nonce of ``length`` alphanumeric characters from a cryptographically secure source."""
     if not MIN_NONCE_LENGTH <= length <= MAX_NONCE_LENGTH:
-        raise ValueError(f"nonce length must be {MIN_NONCE_LENGTH}..{MAX_NONCE_LENGTH}, got {length}")
+        raise InputError(f"nonce length must be {MIN_NONCE_LENGTH}..{MAX_NONCE_LENGTH}, got {length}")
     return "".join(secrets.choice(NONCE_ALPHABET) for _ in range(length))
 
 
@@ -141,7 +142,7 @@ class PassportBuilder:
         nonce_length: int = DEFAULT_NONCE_LENGTH,
     ) -> None:
         if not MIN_NONCE_LENGTH <= nonce_length <= MAX_NONCE_LENGTH:
-            raise ValueError(
+            raise InputError(
                 f"nonce_length must be {MIN_NONCE_LENGTH}..{MAX_NONCE_LENGTH}, got {nonce_length}"
             )
         self._credentials = credentials

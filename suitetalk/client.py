@@ -8,6 +8,7 @@ and the limiter (``retry``, ``limiter``) with a fresh passport per attempt (``au
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import logging
 import shutil
@@ -27,15 +28,23 @@ import requests
 
 from . import endpoints
 from .auth import PassportBuilder
+from .bulk_input import invalid_read, invalid_write, prepare
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
-from .errors import LostResponse, OutcomeUnknownError, SuiteTalkError, TransportError
+from .errors import (
+    ClientClosedError,
+    InputError,
+    LostResponse,
+    OutcomeUnknownError,
+    SuiteTalkError,
+    TransportError,
+)
 from .limiter import AdaptiveLimiter
 from .profiles import load_profile
 from .reconcile import reconcile_adds, reconcile_deletes
-from .records import RecordDataError, RecordRef, RecordTypes, build_record, to_plain
+from .records import RecordDataError, RecordRef, RecordTypeError, RecordTypes, build_record, to_plain
 from .results import ReadResult, WriteResult, raise_for_status_of, write_response_list_from_xml
 from .retry import RetryController, RetryStats
-from .search import SearchPage, SearchResults, build_basic_search, build_search
+from .search import CriteriaError, SearchPage, SearchResults, build_basic_search, build_search
 from .transport import OperationHeaders, Reply, send
 from .wsdl import FetchError, WsdlCache, make_session, make_zeep_client
 
@@ -67,6 +76,15 @@ class Client:
         with Client.from_profile("sandbox") as client:
             customer = client.get("customer", 42)
 
+    The common settings may be given as keyword arguments too; they replace those of ``config`` (or of the
+    profile)::
+
+        with Emulator() as emulator:
+            client = Client(emulator.credentials, endpoint=emulator.base_url, concurrency=4)
+
+    ``endpoint`` is a base URL (``http://127.0.0.1:8080``); a service URL
+    (``.../services/NetSuitePort_2025_2``) is understood too and sets the version unless one is configured.
+
     ``wsdl`` is a local ``netsuite.wsdl`` (or its folder) or a URL to take the WSDL from; by default it is
     NetSuite's published WSDL of the configured version (or the endpoint override's), fetched once into the
     WSDL cache. ``zeep`` and ``service`` expose zeep's client and bound service to advanced users.
@@ -78,6 +96,11 @@ class Client:
         config: ClientConfig | None = None,
         *,
         profile: str | None = None,
+        endpoint: str | None = None,
+        version: str | None = None,
+        concurrency: int | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
         wsdl: str | Path | None = None,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
@@ -88,7 +111,24 @@ class Client:
             config = config or loaded.config
         elif profile is not None:
             raise ConfigError("give either credentials or a profile, not both")
-        self.config: ClientConfig = config or ClientConfig()
+        if not isinstance(credentials, Credentials):
+            raise ConfigError(
+                f"credentials must be a suitetalk.Credentials, not {type(credentials).__name__}; build them "
+                "with Credentials(account=..., consumer_key=..., ...) or use Client.from_profile(name)"
+            )
+        settings = {
+            key: value
+            for key, value in (
+                ("endpoint", endpoint),
+                ("version", version),
+                ("concurrency", concurrency),
+                ("connect_timeout", connect_timeout),
+                ("read_timeout", read_timeout),
+            )
+            if value is not None
+        }
+        config = config or ClientConfig()
+        self.config: ClientConfig = config.with_settings(**settings) if settings else config
         self.credentials: Credentials = credentials
         self.version = self.config.version
         self.service_url = endpoints.service_url(credentials.account, self.version, self.config.endpoint)
@@ -149,9 +189,30 @@ class Client:
         self._headers = OperationHeaders(self.service._binding)
 
     @classmethod
-    def from_profile(cls, name: str | None = None, **kwargs: Any) -> Client:
-        """A client for a named profile (``None``: ``$SUITETALK_PROFILE`` or ``default``)."""
-        return cls(profile=name, **kwargs)
+    def from_profile(
+        cls,
+        name: str | None = None,
+        *,
+        endpoint: str | None = None,
+        version: str | None = None,
+        concurrency: int | None = None,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        **kwargs: Any,
+    ) -> Client:
+        """A client for a named profile (``None``: ``$SUITETALK_PROFILE`` or ``default``).
+
+        The keyword settings replace the profile's: ``Client.from_profile("sandbox", concurrency=2)``.
+        """
+        return cls(
+            profile=name,
+            endpoint=endpoint,
+            version=version,
+            concurrency=concurrency,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            **kwargs,
+        )
 
     def __repr__(self) -> str:
         return f"Client(account={self.credentials.account.passport_id!r}, version={self.version!r})"
@@ -239,7 +300,10 @@ class Client:
         read_body: Callable[[Any], Any] | None = None,
     ) -> Reply:
         if self._closed:
-            raise RuntimeError("this Client is closed")
+            raise ClientClosedError(
+                "this Client is closed: make a new one (or do the work inside its with block)",
+                operation=operation,
+            )
         if not self._limit_known and operation != "getIntegrationGovernanceInfo":
             self._discover_limit()
         headers = self._headers_for(operation, preferences, search_preferences)
@@ -289,7 +353,9 @@ class Client:
         response. Use the named methods where there is one: they validate, split and type for you.
         """
         if operation not in self._operations:
-            raise ValueError(f"the {self.version} WSDL has no operation {operation!r}")
+            close = difflib.get_close_matches(operation, self._operations, n=3)
+            hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
+            raise InputError(f"the {self.version} WSDL has no operation {operation!r}{hint}")
         return self._call(operation, body, safe=idempotent).body
 
     @property
@@ -316,7 +382,7 @@ class Client:
         if isinstance(record, str):
             return self.record(record, **fields)
         if fields:
-            raise TypeError("keyword fields go with a record type name, not with a record object")
+            raise RecordTypeError("keyword fields go with a record type name, not with a record object")
         if isinstance(record, Mapping):
             if record_type is None:
                 raise RecordDataError("a record given as a dict needs record_type= (e.g. 'customer')")
@@ -388,20 +454,30 @@ class Client:
         reply = self._call("get", {"baseRef": ref}, safe=True)
         return ReadResult.from_zeep(reply.body, reply.ns_id, operation="get", ref=RecordRef.from_zeep(ref))
 
-    def get_list(self, refs: Iterable[Any], *, record_type: str | None = None) -> list[ReadResult]:
+    def get_list(
+        self, refs: Iterable[Any], *, record_type: str | None = None, strict: bool = False
+    ) -> list[ReadResult]:
         """Records by reference, any number (split into requests of 1000); one result per reference, in order.
 
         A reference is a :class:`~suitetalk.records.RecordRef`, an internal id with ``record_type``, a dict or
         a zeep ``RecordRef``. A missing record is a result with ``success=False`` (code ``RCRD_DSNT_EXIST``).
+        A reference that cannot be sent is a failed result with code ``INVALID_RECORD_DATA`` (the others
+        are read), or, with ``strict=True``, a :class:`~suitetalk.records.RecordDataError` before anything
+        is sent.
         """
-        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+        items = list(refs)
+        prepared = prepare(
+            items, lambda ref: self._as_ref(ref, record_type), operation="getList", strict=strict
+        )
+        zeep_refs = [ref for _, ref in prepared.good]
 
         def run(chunk: Sequence[Any]) -> list[ReadResult]:
             reply = self._call("getList", {"baseRef": list(chunk)}, safe=True)
             refs = [RecordRef.from_zeep(ref) for ref in chunk]
             return ReadResult.list_from_zeep(reply.body, reply.ns_id, operation="getList", refs=refs)
 
-        return self._chunked("getList", zeep_refs, run, _read_failure)
+        read = self._chunked("getList", zeep_refs, run, _read_failure)
+        return prepared.merge(read, lambda i, error: invalid_read(items[i], record_type, error))
 
     def get_all(self, record_type: str) -> list[Any]:
         """Every record of a type that supports ``getAll`` (lists such as currency or state)."""
@@ -475,14 +551,19 @@ class Client:
         *,
         record_type: str | None = None,
         preferences: Preferences | None = None,
+        strict: bool = False,
     ) -> list[WriteResult]:
         """Add any number of records (requests of 200); one result per record, in input order.
 
-        Never raises for a record NetSuite refuses: look at each result. A request whose response was lost is
+        Never raises for a record NetSuite refuses: look at each result. A record that cannot be sent (a field
+        the type lacks, a value of the wrong kind) is a failed result at its position, with code
+        ``INVALID_RECORD_DATA`` and the position and field in its message, and the others are sent;
+        ``strict=True`` refuses the whole call instead, with one :class:`~suitetalk.records.RecordDataError`
+        naming every bad record, before anything is sent. A request whose response was lost is
         retried only if every record in it has an external id; otherwise its records' results say the outcome
         is unknown (``outcome_unknown``), instead of risking duplicates.
         """
-        return self._write_list("addList", records, record_type, preferences)
+        return self._write_list("addList", records, record_type, preferences, strict)
 
     def update_list(
         self,
@@ -490,9 +571,10 @@ class Client:
         *,
         record_type: str | None = None,
         preferences: Preferences | None = None,
+        strict: bool = False,
     ) -> list[WriteResult]:
         """Update any number of records (requests of 100); one result per record, in input order."""
-        return self._write_list("updateList", records, record_type, preferences)
+        return self._write_list("updateList", records, record_type, preferences, strict)
 
     def upsert_list(
         self,
@@ -500,13 +582,24 @@ class Client:
         *,
         record_type: str | None = None,
         preferences: Preferences | None = None,
+        strict: bool = False,
     ) -> list[WriteResult]:
         """Add or update any number of records by external id (requests of 100); results in input order."""
-        return self._write_list("upsertList", records, record_type, preferences)
+        return self._write_list("upsertList", records, record_type, preferences, strict)
 
-    def delete_list(self, refs: Iterable[Any], *, record_type: str | None = None) -> list[WriteResult]:
-        """Delete any number of records (requests of 200); one result per reference, in input order."""
-        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+    def delete_list(
+        self, refs: Iterable[Any], *, record_type: str | None = None, strict: bool = False
+    ) -> list[WriteResult]:
+        """Delete any number of records (requests of 200); one result per reference, in input order.
+
+        A reference that cannot be sent is a failed result with code ``INVALID_RECORD_DATA``, as in
+        :meth:`add_list`; ``strict=True`` refuses the whole call instead.
+        """
+        items = list(refs)
+        prepared = prepare(
+            items, lambda ref: self._as_ref(ref, record_type), operation="deleteList", strict=strict
+        )
+        zeep_refs = [ref for _, ref in prepared.good]
 
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
             labels = [f"{r.type} {r.internalId or r.externalId}" for r in chunk]
@@ -522,14 +615,27 @@ class Client:
             )
             return reconcile_deletes(results, chunk) if reply.after_lost_response else results
 
-        return self._chunked("deleteList", zeep_refs, run, _write_failure)
+        deleted = self._chunked("deleteList", zeep_refs, run, _write_failure)
+        return prepared.merge(deleted, lambda i, error: invalid_write(items[i], record_type, error))
 
     def _write_list(
-        self, operation: str, records: Iterable[Any], record_type: str | None, preferences: Preferences | None
+        self,
+        operation: str,
+        records: Iterable[Any],
+        record_type: str | None,
+        preferences: Preferences | None,
+        strict: bool,
     ) -> list[WriteResult]:
-        zeep_records = [self._as_record(record, record_type, {}) for record in records]
-        if operation == "upsertList":
-            _require_external_id(zeep_records, operation)
+        items = list(records)
+
+        def convert(record: Any) -> Any:
+            zeep_record = self._as_record(record, record_type, {})
+            if operation == "upsertList" and not getattr(zeep_record, "externalId", None):
+                raise RecordDataError(f"{operation} needs an external id on every record; this one has none")
+            return zeep_record
+
+        prepared = prepare(items, convert, operation=operation, strict=strict)
+        zeep_records = [record for _, record in prepared.good]
 
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
             safe = operation != "addList" or all(getattr(r, "externalId", None) for r in chunk)
@@ -550,7 +656,8 @@ class Client:
                 return self._reconcile_adds(chunk, results, sent_at)
             return results
 
-        return self._chunked(operation, zeep_records, run, _write_failure)
+        written = self._chunked(operation, zeep_records, run, _write_failure)
+        return prepared.merge(written, lambda i, error: invalid_write(items[i], record_type, error))
 
     def _chunked(
         self,
@@ -620,6 +727,8 @@ class Client:
         ``search_preferences``, override the client's search preferences and are sent with every page.
         ``start_page``/``search_id`` resume an interrupted iteration.
         """
+        if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
+            raise CriteriaError(f"pages are numbered from 1, got start_page={start_page!r}")
         prefs = search_preferences or self.config.search_preferences
         updates = {
             k: v
@@ -665,7 +774,7 @@ class Client:
     ) -> Any:
         if not isinstance(search, str):
             if where or columns or saved_search:
-                raise TypeError(
+                raise CriteriaError(
                     "where=, columns= and saved_search= go with a record type name, not a zeep search"
                 )
             return search
@@ -714,7 +823,7 @@ class Client:
         elif before:
             deleted_date = {"operator": "before", "searchValue": before}
         else:
-            raise ValueError(
+            raise InputError(
                 "get_deleted needs after= and/or before= (NetSuite requires a deleted-date window)"
             )
         filter_: dict[str, Any] = {"deletedDate": deleted_date}

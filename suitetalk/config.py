@@ -7,6 +7,7 @@ endpoint override. Profiles let one script switch between sandbox and production
 
 from __future__ import annotations
 
+import difflib
 import enum
 import ipaddress
 import os
@@ -26,7 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from .namespaces import check_version
+from .errors import InputError
+from .namespaces import VERSION_RE, check_version
 
 DEFAULT_VERSION = "2025_2"
 
@@ -34,6 +36,7 @@ ACCOUNT_FORMS = (
     "1234567 (production), 1234567_SB1 (sandbox 1), 1234567_RP (release preview), "
     "TSTDRV1234567 (test drive); case and '-' or '_' before the suffix do not matter"
 )
+TEST_DRIVE_PREFIX = "TSTDRV"
 _ACCOUNT_RE = re.compile(r"^(?P<base>[A-Z0-9]{1,30})(?:[-_](?P<suffix>SB(?P<n>[1-9][0-9]{0,2})|RP))?$")
 
 
@@ -43,9 +46,31 @@ class Environment(str, enum.Enum):
     PRODUCTION = "production"
     SANDBOX = "sandbox"
     RELEASE_PREVIEW = "release_preview"
+    TEST_DRIVE = "test_drive"
+    """A ``TSTDRV…`` account: a trial account NetSuite lends, with no production data."""
 
 
-class Account(BaseModel):
+class ConfigError(InputError):
+    """Configuration that cannot work: says what was wrong and what is expected."""
+
+
+class _Settings(BaseModel):
+    """A pydantic model whose validation errors are :class:`ConfigError`, in this project's words."""
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except ValidationError as exc:
+            raise ConfigError(
+                f"{type(self).__name__}: {describe_validation_error(exc, type(self))}"
+            ) from None
+
+    # Marked as pydantic's own initialiser (as pydantic's RootModel does), so that a nested model is
+    # validated by pydantic directly and its problems are reported once, under their full path.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+
+class Account(_Settings):
     """A NetSuite account id, accepted as users type it and normalised.
 
     >>> Account.parse("1234567-sb1").passport_id
@@ -62,9 +87,9 @@ class Account(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _coerce(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            return {"passport_id": value}
-        return value
+        if isinstance(value, dict | Account):
+            return value
+        return {"passport_id": value}  # anything else is the id itself, checked by _normalise
 
     @field_validator("passport_id", mode="before")
     @classmethod
@@ -82,10 +107,14 @@ class Account(BaseModel):
 
     @classmethod
     def parse(cls, value: str | Account) -> Account:
-        """Normalise ``value``; raises ``pydantic.ValidationError`` (a ``ValueError``) if it cannot be one."""
+        """Normalise ``value``; raises :class:`ConfigError` (a ``ValueError``) if it cannot be one."""
         if isinstance(value, Account):
             return value
-        return cls.model_validate(value)
+        if not isinstance(value, str):
+            raise ConfigError(
+                f"account id must be a string, got {type(value).__name__}; accepted forms: {ACCOUNT_FORMS}"
+            )
+        return cls(passport_id=value)
 
     @property
     def base_id(self) -> str:
@@ -101,7 +130,11 @@ class Account(BaseModel):
     def environment(self) -> Environment:
         suffix = self._suffix
         if suffix is None:
-            return Environment.PRODUCTION
+            return (
+                Environment.TEST_DRIVE
+                if self.base_id.startswith(TEST_DRIVE_PREFIX)
+                else Environment.PRODUCTION
+            )
         if suffix == "RP":
             return Environment.RELEASE_PREVIEW
         return Environment.SANDBOX
@@ -118,7 +151,12 @@ class Account(BaseModel):
 
     @property
     def is_production(self) -> bool:
+        """True only for a production account: not a sandbox, release preview or ``TSTDRV`` test drive."""
         return self.environment is Environment.PRODUCTION
+
+    @property
+    def is_test_drive(self) -> bool:
+        return self.environment is Environment.TEST_DRIVE
 
     @property
     def _suffix(self) -> str | None:
@@ -141,7 +179,7 @@ def _clean_secret_text(name: str, value: str) -> str:
     return text
 
 
-class Credentials(BaseModel):
+class Credentials(_Settings):
     """The five values of token-based authentication.
 
     Surrounding whitespace and trailing newlines (the usual copy-paste slip) are stripped; whitespace
@@ -205,16 +243,12 @@ def _mask(value: str) -> str:
     return value[:6] + "…" if len(value) > 10 else "…"
 
 
-class ConfigError(ValueError):
-    """Configuration that cannot work: says what was wrong and what is expected."""
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Client configuration
 # ---------------------------------------------------------------------------------------------------------
 
 
-class Preferences(BaseModel):
+class Preferences(_Settings):
     """The SOAP ``preferences`` header. Field names map to NetSuite's exact camelCase names."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -230,7 +264,7 @@ class Preferences(BaseModel):
         return {_camel(k): v for k, v in self.model_dump().items() if v is not None}
 
 
-class SearchPreferences(BaseModel):
+class SearchPreferences(_Settings):
     """The SOAP ``searchPreferences`` header, sent with every search page."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -248,7 +282,7 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-class RetryPolicy(BaseModel):
+class RetryPolicy(_Settings):
     """How rejected or interrupted requests are retried (exponential backoff with full jitter)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -259,7 +293,7 @@ class RetryPolicy(BaseModel):
     retry_lost_responses: bool = True
 
 
-class ClientConfig(BaseModel):
+class ClientConfig(_Settings):
     """Everything about a client except the credentials."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -286,6 +320,25 @@ class ClientConfig(BaseModel):
     bundle (PEM file or folder), e.g. the emulator's ``ca_file``. Profile key ``verify``; environment
     ``SUITETALK_CA_BUNDLE`` (a path)."""
 
+    @model_validator(mode="before")
+    @classmethod
+    def _service_url_as_endpoint(cls, data: Any) -> Any:
+        """A service or WSDL URL pasted as ``endpoint`` (the emulator prints its service URL first) is
+        reduced to its base URL, and gives the version when none is configured."""
+        if not isinstance(data, dict) or not isinstance(data.get("endpoint"), str):
+            return data
+        base, url_version = split_endpoint_url(data["endpoint"])
+        if url_version is None:
+            return data
+        configured = data.get("version")
+        if configured is not None and configured != url_version:
+            raise ValueError(
+                f"{data['endpoint']!r} is the address of endpoint version {url_version}, but version "
+                f"{configured!r} is configured: give the base URL {base!r} as endpoint (the service path "
+                "is added for the configured version), or set version to the one you mean"
+            )
+        return {**data, "endpoint": base, "version": url_version}
+
     @field_validator("version")
     @classmethod
     def _version(cls, value: str) -> str:
@@ -311,16 +364,51 @@ class ClientConfig(BaseModel):
     def _endpoint(cls, value: str | None) -> str | None:
         return None if value is None else check_endpoint(value)
 
+    def with_settings(self, **settings: Any) -> ClientConfig:
+        """A copy with ``settings`` changed, validated as a whole (raises :class:`ConfigError`).
+
+        Only the settings given here or explicitly set before are passed on, so that an endpoint given as
+        a service URL may still choose the version when no version was configured.
+        """
+        return ClientConfig(**{**self.model_dump(exclude_unset=True), **settings})
+
+
+_ENDPOINT_SUFFIX_RE = re.compile(
+    r"^(?P<base>.*?)(?:/services/NetSuitePort_(?P<service>[^/]+)|/wsdl/v(?P<wsdl>[^/]+)_0/netsuite\.wsdl)/?$"
+)
+
+
+def split_endpoint_url(url: str) -> tuple[str, str | None]:
+    """``(base URL, version)`` of a service or WSDL URL; ``(url, None)`` for anything else.
+
+    >>> split_endpoint_url("http://127.0.0.1:8080/services/NetSuitePort_2025_2")
+    ('http://127.0.0.1:8080', '2025_2')
+    """
+    parts = urlsplit(url.strip())
+    m = _ENDPOINT_SUFFIX_RE.match(parts.path)
+    if not m:
+        return url, None
+    version = m.group("service") or m.group("wsdl")
+    if not VERSION_RE.match(version):
+        raise ConfigError(
+            f"{url!r} names endpoint version {version!r}, which is not NetSuite's YYYY_N form; give the base "
+            f"URL {parts.scheme}://{parts.netloc}{m.group('base')} as endpoint"
+        )
+    return f"{parts.scheme}://{parts.netloc}{m.group('base')}", version
+
 
 def check_endpoint(url: str) -> str:
-    """Validate an endpoint override: ``https://`` anywhere, ``http://`` only on loopback."""
+    """Validate an endpoint override: ``https://`` anywhere, ``http://`` only on loopback.
+
+    Raises :class:`ConfigError` (a ``ValueError``) saying what is expected.
+    """
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(
+        raise ConfigError(
             f"endpoint {url!r} must be an absolute http(s) URL such as https://proxy.example.com"
         )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
-        raise ValueError(
+        raise ConfigError(
             f"endpoint {url!r} uses plain http on a non-loopback host; use https, or http only for "
             "127.0.0.1, ::1 or localhost (the emulator)"
         )
@@ -342,6 +430,69 @@ def is_loopback_endpoint(url: str | None) -> bool:
     return url is not None and is_loopback_host(urlsplit(url).hostname or "")
 
 
-def describe_validation_error(exc: ValidationError) -> str:
-    """One line per problem, ``field: message``, without the input values pydantic's own text repeats."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors())
+def describe_validation_error(exc: ValidationError, model: type[BaseModel] | None = None) -> str:
+    """One clause per problem, ``field: what is wrong``, in this project's words and without the values.
+
+    ``model`` (the model validated) lets an unknown setting be answered with the closest known ones.
+    """
+    return "; ".join(_describe_problem(error, model) for error in exc.errors())
+
+
+_TYPE_WORDS = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "a string",
+    "path_type": "a file path",
+    "model_type": "a table of settings",
+    "model_attributes_type": "a table of settings",
+    "dict_type": "a table of settings",
+}
+_BOUND_WORDS = {
+    "greater_than_equal": ("ge", "at least"),
+    "greater_than": ("gt", "more than"),
+    "less_than_equal": ("le", "at most"),
+    "less_than": ("lt", "less than"),
+}
+
+
+def _describe_problem(error: Any, model: type[BaseModel] | None) -> str:
+    loc = [str(part) for part in error["loc"]]
+    if loc and loc[-1] == "passport_id":  # Account's one field is the account id itself
+        loc = loc[:-1] or ["account"]
+    where = ".".join(loc) or "value"
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    got = f", got {type(error['input']).__name__}" if "input" in error else ""
+    if kind == "extra_forbidden":
+        known = _fields_at(model, loc[:-1])
+        close = difflib.get_close_matches(loc[-1], known, n=3, cutoff=0.6)
+        if close:
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)"
+        else:
+            hint = f" (known settings: {', '.join(known)})" if known else ""
+        return f"{where}: unknown setting{hint}"
+    if kind == "missing":
+        return f"{where}: missing, and required"
+    if kind in ("value_error", "assertion_error") and "error" in ctx:
+        return f"{where}: {ctx['error']}"
+    if kind in _BOUND_WORDS:
+        key, words = _BOUND_WORDS[kind]
+        return f"{where}: must be {words} {ctx.get(key)}"
+    if kind in _TYPE_WORDS:
+        return f"{where}: must be {_TYPE_WORDS[kind]}{got}"
+    return f"{where}: {error['msg']}"
+
+
+def _fields_at(model: type[BaseModel] | None, loc: list[str]) -> list[str]:
+    """The field names of the (nested) model at ``loc``, for suggestions; empty when unknown."""
+    current: Any = model
+    for part in loc:
+        field_info = getattr(current, "model_fields", {}).get(part)
+        current = getattr(field_info, "annotation", None)
+    fields = getattr(current, "model_fields", None)
+    return list(fields) if isinstance(fields, dict) else []

@@ -215,3 +215,15 @@ def classify_fault(
     cls = fault_class(fault, code)
     text = f"NetSuite refused {operation or 'the request'}: {ns_message or fault or 'SOAP fault'}"
     return cls(text, fault=fault, operation=operation, code=code, ns_message=ns_message, ns_id=ns_id)
+
+
+class InputError(SuiteTalkError, ValueError):
+    """Bad input, found before anything is sent: says what was wrong and what is expected.
+
+    Also a ``ValueError``, so that code written for the standard library's convention still catches it.
+    The configuration, record data and search criteria errors derive from it.
+    """
+
+
+class ClientClosedError(SuiteTalkError, RuntimeError):
+    """An operation was called on a :class:`~suitetalk.Client` after ``close()`` (or its ``with`` block)."""

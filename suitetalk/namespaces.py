@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import InputError
+
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 XSD = "http://www.w3.org/2001/XMLSchema"
@@ -22,7 +24,7 @@ _PLATFORM = ("core", "messages", "faults", "common")
 def check_version(version: str) -> str:
     """Return ``version`` if it has NetSuite's ``YYYY_N`` form, else raise ``ValueError``."""
     if not isinstance(version, str) or not VERSION_RE.match(version):
-        raise ValueError(
+        raise InputError(
             f"invalid endpoint version {version!r}: expected NetSuite's YYYY_N form, "
             "e.g. '2025_2' or '2023_1'"
         )

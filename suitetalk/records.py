@@ -54,6 +54,7 @@ from zeep import exceptions as zeep_exceptions
 from zeep.xsd import AnyObject, ComplexType, CompoundValue
 from zeep.xsd.types import builtins as xsd_builtins
 
+from .errors import InputError
 from .namespaces import XSD, check_version, core_ns, version_of_namespace
 
 logger = logging.getLogger(__name__)
@@ -132,7 +133,7 @@ _ITEM_TYPES: Mapping[str, str] = {
 }
 
 
-class RecordDataError(ValueError):
+class RecordDataError(InputError):
     """Record data that cannot be sent (wrong kind of value, unknown name); raised before sending.
 
     ``path`` locates the value, e.g. ``salesOrder.itemList.item[0].quantity``.
@@ -141,6 +142,17 @@ class RecordDataError(ValueError):
     def __init__(self, message: str, *, path: str | None = None) -> None:
         super().__init__(f"{path}: {message}" if path else message)
         self.path = path
+
+
+class RecordTypeError(RecordDataError, TypeError):
+    """A value of the wrong Python type where a record, a reference or a type name was expected.
+
+    Also a ``TypeError``, as it was before it was a :class:`~suitetalk.errors.SuiteTalkError`.
+    """
+
+
+class NoSearchError(RecordDataError, LookupError):
+    """The record type has no search (of the kind asked for) in the loaded WSDL."""
 
 
 class UnknownRecordTypeError(RecordDataError):
@@ -264,7 +276,7 @@ class RecordTypes:
     def canonical_name(self, record_type: str) -> str:
         """NetSuite's name of a record type (``"Customer"`` -> ``"customer"``), checked against the WSDL."""
         if not isinstance(record_type, str):
-            raise TypeError(f"a record type name is a string, not {type(record_type).__name__}")
+            raise RecordTypeError(f"a record type name is a string, not {type(record_type).__name__}")
         records = self._records
         if record_type in records:
             return record_type
@@ -290,11 +302,13 @@ class RecordTypes:
         (``"transaction"``, ``"item"``) are accepted as well.
         """
         if kind not in _SEARCH_SUFFIX:
-            raise ValueError(f"unknown search kind {kind!r}: expected one of {', '.join(_SEARCH_SUFFIX)}")
+            raise RecordDataError(
+                f"unknown search kind {kind!r}: expected one of {', '.join(_SEARCH_SUFFIX)}"
+            )
         family = self._search_family(record_type)
         found = self._idx.searches.get(family + _SEARCH_SUFFIX[kind])
         if found is None:
-            raise LookupError(
+            raise NoSearchError(
                 f"the {self.version} WSDL has no {family}{_SEARCH_SUFFIX[kind]} ({kind} search)"
             )
         return found
@@ -326,7 +340,7 @@ class RecordTypes:
             return "Transaction"
         if name in _ITEM_TYPES:
             return "Item"
-        raise LookupError(f"NetSuite has no search for record type {name!r}")
+        raise NoSearchError(f"NetSuite has no search for record type {name!r}")
 
     # -- index -------------------------------------------------------------------------------------------
 
@@ -347,7 +361,7 @@ class RecordTypes:
             record_base = self.core("Record")
             search_base = self.core("SearchRecord")
         except (LookupError, zeep_exceptions.LookupError, zeep_exceptions.NamespaceError) as exc:
-            raise ValueError(
+            raise InputError(
                 f"the WSDL loaded into this zeep client does not define version {self.version}'s core types"
             ) from exc
         record_class, search_class = record_base.accepted_types[0], search_base.accepted_types[0]
@@ -425,9 +439,9 @@ class RecordRef:
             if isinstance(value, int) and not isinstance(value, bool):
                 object.__setattr__(self, attribute, str(value))
             elif value is not None and (not isinstance(value, str) or not value):
-                raise ValueError(f"RecordRef {attribute} must be a non-empty string, not {value!r}")
+                raise RecordDataError(f"RecordRef {attribute} must be a non-empty string, not {value!r}")
         if self.internal_id is None and self.external_id is None:
-            raise ValueError("a RecordRef needs an internal id or an external id")
+            raise RecordDataError("a RecordRef needs an internal id or an external id")
 
     @classmethod
     def from_internal_id(
@@ -448,7 +462,7 @@ class RecordRef:
         """Reference to a zeep record (one read from NetSuite, or built with an id)."""
         xsd_type = getattr(record, "_xsd_type", None)
         if xsd_type is None or getattr(xsd_type, "qname", None) is None:
-            raise TypeError(f"expected a zeep record, got {type(record).__name__}")
+            raise RecordTypeError(f"expected a zeep record, got {type(record).__name__}")
         record_type = _lower_first(str(xsd_type.qname.localname))
         values = _compound_values(record)
         rec_type = values.get("recType")
@@ -461,7 +475,9 @@ class RecordRef:
                 type_id=type_id,
             )
         except ValueError:
-            raise ValueError(f"this {record_type} has neither an internal id nor an external id") from None
+            raise RecordDataError(
+                f"this {record_type} has neither an internal id nor an external id"
+            ) from None
 
     @classmethod
     def from_zeep(cls, ref: Any) -> RecordRef:
@@ -827,7 +843,7 @@ def to_plain(value: Any) -> Any:
         return _drop_empty({str(k): to_plain(v) for k, v in value.items()})
     if isinstance(value, (list, tuple, set, frozenset)):
         return [to_plain(item) for item in value]
-    raise TypeError(f"cannot convert {type(value).__name__} to plain data")
+    raise RecordTypeError(f"cannot convert {type(value).__name__} to plain data")
 
 
 def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
@@ -875,7 +891,7 @@ def _custom_fields_to_plain(custom_field_list: Any) -> dict[str, Any]:
     for ref in custom_field_list["customField"] or []:
         key = ref["scriptId"] or ref["internalId"]
         if not key:
-            raise ValueError("a custom field without scriptId or internalId cannot be converted")
+            raise RecordDataError("a custom field without scriptId or internalId cannot be converted")
         plain = to_plain(ref["value"])
         if _type_name(ref) == "DateCustomFieldRef" and plain is not None:
             plain = {"date": plain}

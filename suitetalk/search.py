@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from .errors import RecordError, SearchExpiredError
+from .errors import InputError, RecordError, SearchExpiredError
 from .faults import INVALID_SEARCH_ID_CODE
 from .results import StatusDetail
 
@@ -67,7 +67,7 @@ _TWO_VALUES = frozenset({"between", "notBetween", "within", "notWithin"})
 _NO_VALUE = frozenset({"empty", "notEmpty"})
 
 
-class CriteriaError(ValueError):
+class CriteriaError(InputError):
     """A search condition that cannot be sent: names the field, what was given and what is expected."""
 
 
@@ -110,7 +110,7 @@ def _field_value(name: str, kind: str, condition: Any, field_type: Any) -> Any:
     allowed = OPERATORS[kind]
     if operator not in allowed:
         raise CriteriaError(
-            f"operator {operator!r} does not apply to {name!r} ({kind}); "
+            f"operator {operator!r} does not apply to {name!r} ({kind}){_did_you_mean(operator, allowed)}; "
             f"expected one of {', '.join(sorted(allowed))}"
         )
     expected = 0 if operator in _NO_VALUE else 2 if operator in _TWO_VALUES else 1
@@ -143,6 +143,13 @@ _DEFAULT_OPERATOR = {
     "SearchMultiSelectField": "anyOf",
     "SearchEnumMultiSelectField": "anyOf",
 }
+
+
+def _did_you_mean(operator: str, allowed: frozenset[str]) -> str:
+    """The closest operators: a case slip (``startswith``) first, then spelling (``startWith``)."""
+    same_case = [op for op in allowed if op.lower() == operator.lower()]
+    close = same_case or difflib.get_close_matches(operator, sorted(allowed), n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
 
 
 def _split(kind: str, condition: Any) -> tuple[str, tuple[Any, ...]]:

@@ -38,13 +38,12 @@ from urllib.parse import urlsplit
 import requests
 import zeep
 from lxml import etree
-from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 from zeep.exceptions import ExternalReferenceForbidden, XMLParseError
 from zeep.proxy import ServiceProxy
 from zeep.utils import get_media_type
 
-from .errors import LostResponse
+from .errors import InputError, LostResponse
 from .namespaces import VERSION_RE, check_version, wsdl_tns
 from .wsdl_fetch import (
     DEFAULT_FETCH_TIMEOUT,
@@ -52,6 +51,7 @@ from .wsdl_fetch import (
     DEFAULT_MAX_FILES,
     WSDL_NAME,
     BundleError,
+    DirectLoopbackAdapter,
     FetchError,
     Limits,
     crawl,
@@ -442,8 +442,9 @@ def _verify(folder: Path, version: str) -> BundleInfo:
 # --- the zeep client factory -------------------------------------------------------------------------
 
 
-class _NetSuiteAdapter(HTTPAdapter):
-    """A pool sized to the client's concurrency, default time-outs, no retries, and never a cookie."""
+class _NetSuiteAdapter(DirectLoopbackAdapter):
+    """A pool sized to the client's concurrency, default time-outs, no retries, never a cookie, and no proxy
+    for loopback addresses."""
 
     def __init__(self, pool_size: int, timeout: tuple[float, float], verify: bool | str = True) -> None:
         # No retries here: the client retries itself, knowing which operations are safe to repeat.
@@ -649,9 +650,9 @@ def make_zeep_client(
     check_version(version)
     url = urlsplit(service_url)
     if url.scheme not in ("http", "https") or not url.netloc:
-        raise ValueError(f"service_url must be an http(s) URL, got {service_url!r}")
+        raise InputError(f"service_url must be an http(s) URL, got {service_url!r}")
     if isinstance(wsdl, str) and urlsplit(wsdl).scheme in ("http", "https"):
-        raise ValueError(
+        raise InputError(
             f"make_zeep_client loads local files only; got {wsdl!r}: cache it with WsdlCache first"
         )
     location = Path(wsdl).expanduser().absolute()

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import posixpath
 import re
+import socket
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit, urlunsplit
 from urllib.request import url2pathname
 
 import requests
 from lxml import etree
+from requests.adapters import HTTPAdapter
 
+from .config import is_loopback_host
+from .errors import SuiteTalkError
 from .namespaces import XSD, version_of_namespace, wsdl_tns
 
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
@@ -54,7 +59,75 @@ _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 _WSDL_TNS = re.compile(r"^urn:platform_(20\d\d_[12])\.webservices\.netsuite\.com$")
 
 
-class BundleError(Exception):
+class DirectLoopbackAdapter(HTTPAdapter):
+    """Sends requests for this machine (the emulator, a local proxy) directly, whatever ``HTTP_PROXY`` says.
+
+    A proxy cannot reach the loopback address of the machine that asked, so going through one only fails.
+    """
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: bool | str = True,
+        cert: Any = None,
+        proxies: Any = None,
+    ) -> requests.Response:
+        if is_loopback_host(urlsplit(request.url or "").hostname or ""):
+            proxies = None
+        return super().send(
+            request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
+        )
+
+
+def describe_request_failure(exc: requests.RequestException) -> str:
+    """What went wrong with an HTTP request, in a few words, without urllib3's pool and retry internals."""
+    host = urlsplit(getattr(exc.request, "url", None) or "").netloc or "the server"
+    causes = _causes(exc)
+    if isinstance(exc, requests.exceptions.ProxyError):
+        return (
+            f"the proxy for {host} could not be reached or refused the request (check HTTPS_PROXY/HTTP_PROXY)"
+        )
+    if isinstance(exc, requests.exceptions.SSLError):
+        return f"the TLS handshake with {host} failed (is the certificate trusted, is it really https?)"
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return f"no connection to {host} within the connect time-out"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return f"{host} accepted the connection but did not answer within the read time-out"
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return f"connection refused by {host}: nothing listens there"
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return f"the host name of {host} could not be resolved (a typo, or no network?)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return f"the connection to {host} failed or was cut"
+    return f"the request to {host} failed ({type(exc).__name__})"
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (``reason``, causes, contexts, exception arguments), a few levels deep."""
+    seen: list[BaseException] = []
+    todo = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop(0)
+        if any(current is s for s in seen):
+            continue
+        seen.append(current)
+        linked = [getattr(current, "reason", None), current.__cause__, current.__context__, *current.args]
+        todo.extend(x for x in linked if isinstance(x, BaseException))
+    return seen
+
+
+def direct_loopback_session() -> requests.Session:
+    """A plain ``requests`` session whose requests to loopback addresses never go through a proxy."""
+    session = requests.Session()
+    adapter = DirectLoopbackAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class BundleError(SuiteTalkError):
     """Base of every WSDL cache error (defined here, where the first of them is raised)."""
 
 
@@ -101,7 +174,9 @@ def resolve_source(source: str | Path) -> str:
     if isinstance(source, str) and urlsplit(source).scheme in ("http", "https"):
         return source
     if isinstance(source, str) and re.match(r"^[A-Za-z][A-Za-z0-9+.-]+://", source):
-        raise ValueError(f"unsupported WSDL source {source!r}: give an http(s) URL or a local folder")
+        raise FetchError(
+            f"unsupported WSDL source {source!r}: give an http(s) URL or a local folder", str(source)
+        )
     path = Path(source).expanduser().resolve()
     if path.is_dir():
         path = path / WSDL_NAME
@@ -148,7 +223,7 @@ class _Reader:
         self.timeout = timeout
         self.bytes_read = 0
         self._own_session = session is None and urlsplit(root_url).scheme != "file"
-        self._session = requests.Session() if self._own_session else session
+        self._session = direct_loopback_session() if self._own_session else session
         root = urlsplit(root_url)
         self._folder = Path(url2pathname(root.path)).parent if root.scheme == "file" else None
 
@@ -207,7 +282,7 @@ class _Reader:
                     # Checked while reading: a server may lie about, or omit, Content-Length.
                     self._budget(url, len(buf))
         except requests.RequestException as exc:
-            raise FetchError(f"could not fetch {url}: {exc}", url) from exc
+            raise FetchError(f"could not fetch {url}: {describe_request_failure(exc)}", url) from exc
         self.bytes_read += len(buf)
         return bytes(buf), final
 

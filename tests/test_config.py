@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from pydantic import ValidationError
 
 from suitetalk.config import Account, ClientConfig, ConfigError, Credentials, Environment, SearchPreferences
 
@@ -19,7 +18,7 @@ GOOD_ACCOUNTS = [
     ("  1234567_SB1\n", "1234567_SB1", "1234567-sb1", Environment.SANDBOX, 1),
     ("1234567_RP", "1234567_RP", "1234567-rp", Environment.RELEASE_PREVIEW, None),
     ("1234567-rp", "1234567_RP", "1234567-rp", Environment.RELEASE_PREVIEW, None),
-    ("TSTDRV1234567", "TSTDRV1234567", "tstdrv1234567", Environment.PRODUCTION, None),
+    ("TSTDRV1234567", "TSTDRV1234567", "tstdrv1234567", Environment.TEST_DRIVE, None),
     ("tstdrv1234567_sb1", "TSTDRV1234567_SB1", "tstdrv1234567-sb1", Environment.SANDBOX, 1),
 ]
 
@@ -48,6 +47,7 @@ def test_accepted_account_forms(
     assert account.host_id == host
     assert account.environment is environment
     assert account.is_sandbox is (environment is Environment.SANDBOX)
+    assert account.is_production is (environment is Environment.PRODUCTION)
     assert account.sandbox_number == number
     assert str(account) == passport
 
@@ -87,7 +87,7 @@ def test_copy_paste_whitespace_is_stripped() -> None:
     ],
 )
 def test_bad_secret_shapes_are_named_without_showing_the_value(field: str, value: str, expected: str) -> None:
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         _creds(**{field: value})
     assert expected in str(info.value)
     if value.strip():
@@ -105,7 +105,7 @@ def test_secrets_never_shown_in_repr_str_logs_or_errors(caplog: pytest.LogCaptur
     for text in (repr(creds), str(creds), caplog.text, f"{creds}", str(creds.model_dump())):
         for secret in secrets:
             assert secret not in text
-    with pytest.raises(ValidationError) as info:
+    with pytest.raises(ConfigError) as info:
         Credentials(
             account="not an account!",
             consumer_key="ck",
@@ -144,16 +144,16 @@ def test_client_config_defaults_and_validation() -> None:
     assert ClientConfig(endpoint="http://localhost:1").endpoint == "http://localhost:1"
     assert ClientConfig(endpoint="http://[::1]:9").endpoint == "http://[::1]:9"
     assert ClientConfig(endpoint="https://proxy.example.com").endpoint == "https://proxy.example.com"
-    with pytest.raises(ValidationError, match="plain http on a non-loopback host"):
+    with pytest.raises(ConfigError, match="plain http on a non-loopback host"):
         ClientConfig(endpoint="http://proxy.example.com")
-    with pytest.raises(ValidationError, match="absolute http"):
+    with pytest.raises(ConfigError, match="absolute http"):
         ClientConfig(endpoint="ftp://127.0.0.1")
     for bad in ("2025", "2025_3", "25_1", "v2025_2", "2025.2"):
-        with pytest.raises(ValidationError, match="YYYY_N"):
+        with pytest.raises(ConfigError, match="YYYY_N"):
             ClientConfig(version=bad)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError):
         SearchPreferences(page_size=4)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError):
         SearchPreferences(page_size=1001)
 
 
@@ -167,5 +167,47 @@ def test_preference_headers_use_netsuite_camel_case() -> None:
         "returnSearchColumns": True,
         "pageSize": 50,
     }
-    with pytest.raises(ValidationError):
+    with pytest.raises(ConfigError):
         Preferences(warningAsError=True)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        ({"concurrancy": 5}, "concurrancy: unknown setting (did you mean 'concurrency'?)"),
+        ({"retry": {"max_attemps": 3}}, "retry.max_attemps: unknown setting (did you mean 'max_attempts'"),
+        ({"zzz": 1}, "zzz: unknown setting (known settings: version, endpoint,"),
+        ({"concurrency": 0}, "concurrency: must be at least 1"),
+        ({"concurrency": "many"}, "concurrency: must be a whole number, got str"),
+        ({"read_timeout": 0}, "read_timeout: must be more than 0"),
+        (
+            {"version": "2025.2"},
+            "version: invalid endpoint version '2025.2': expected NetSuite's YYYY_N form",
+        ),
+        ({"search_preferences": {"page_size": 2000}}, "search_preferences.page_size: must be at most 1000"),
+    ],
+)
+def test_config_errors_speak_the_projects_words(settings: dict[str, object], expected: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        ClientConfig(**settings)  # type: ignore[arg-type]
+    text = str(info.value)
+    assert expected in text
+    for pydantic_words in ("Value error,", "Extra inputs are not permitted", "Input should", "pydantic"):
+        assert pydantic_words not in text
+
+
+def test_account_errors_name_the_account_not_pydantic_internals() -> None:
+    with pytest.raises(ConfigError) as info:
+        Credentials(account="ACME", consumer_key="ck", consumer_secret="cs", token_id="tk", token_secret="ts")
+    text = str(info.value)
+    assert text.startswith("Credentials: account: 'ACME' is not a NetSuite account id")
+    assert "passport_id" not in text
+
+
+def test_test_drive_accounts_are_not_production() -> None:
+    account = Account.parse("tstdrv2345678")
+    assert account.environment is Environment.TEST_DRIVE
+    assert account.is_test_drive
+    assert not account.is_production
+    assert not account.is_sandbox
+    assert account.passport_id == "TSTDRV2345678"

@@ -58,6 +58,10 @@ def test_concise_conditions_become_netsuite_search_fields(client: zeep.Client) -
     [
         ({"emial": ("is", "x")}, "no search field 'emial'; did you mean email"),
         ({"email": ("greaterThan", "x")}, "operator 'greaterThan' does not apply to 'email'"),
+        ({"companyName": ("startswith", "x")}, r"'startswith' .* \(did you mean 'startsWith'\?\)"),
+        ({"companyName": ("startWith", "x")}, r"did you mean 'startsWith'"),
+        ({"balance": ("greaterThen", 1)}, r"did you mean 'greaterThan'"),
+        ({"dateCreated": ("onorafter", date(2024, 1, 1))}, r"did you mean 'onOrAfter'"),
         ({"dateCreated": ("within", date(2024, 1, 1))}, "takes 2 value"),
         ({"isInactive": "yes"}, "expected True or False"),
         ({"dateCreated": "yesterday"}, "expected a datetime or date"),

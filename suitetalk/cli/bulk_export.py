@@ -23,20 +23,22 @@ from __future__ import annotations
 import csv
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
 import click
+from filelock import FileLock, Timeout
 
 from ..errors import SearchExpiredError
 from . import console
 from .connection import Connection, connection_options
 from .exits import CliError, ExitCode
 from .output import columns_of, csv_text, flatten, project
-from .records import record_type_name
+from .records import checked_fields, record_type_name
 from .where import parse_where
 
 STATE_FORMAT = 1
@@ -80,6 +82,31 @@ class ExportState:
 def state_path(out: Path) -> Path:
     """Where the state of an export to ``out`` is kept."""
     return out.with_name(out.name + ".state.json")
+
+
+def lock_path(out: Path) -> Path:
+    """The lock file that keeps two exports from writing ``out`` at once (left in place, harmless)."""
+    return out.with_name(out.name + ".lock")
+
+
+@contextmanager
+def _export_lock(out: Path) -> Iterator[None]:
+    """Hold the export's lock for ``out``, or refuse at once: two exports to one file would corrupt it and
+    each other's state file."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(lock_path(out), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise CliError(
+            f"another export to {out} is running (it holds {lock_path(out).name}): wait for it to finish, "
+            "or export to another file",
+            ExitCode.USAGE,
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _output_format(out: Path, chosen: str | None) -> str:
@@ -146,6 +173,7 @@ def export_command(
       suitetalk export customer --out customers.jsonl --resume      # after an interruption
     """
     state_file = state_path(out)
+    click.get_current_context().with_resource(_export_lock(out))  # released when the command ends
     field_list = [f.strip() for f in fields.split(",") if f.strip()] if fields else []
     wanted = ExportState(
         record_type=record_type,
@@ -168,6 +196,7 @@ def export_command(
         state = wanted
     with conn.client() as client:
         state.record_type = record_type_name(client, state.record_type)
+        checked_fields(client, state.record_type, ",".join(state.fields))
         criteria = parse_where(client.types, state.record_type, [tuple(c) for c in state.where])  # type: ignore[misc]
         _Export(client, criteria, state, out, state_file, resumed=resume).run()
 

@@ -35,8 +35,10 @@ from .rows import (
     InputFormat,
     Row,
     count_records,
+    describe_problems,
     detect_format,
     external_id_of,
+    file_problems,
     internal_id_of,
     read_csv,
     read_jsonl,
@@ -183,6 +185,12 @@ def _default_path(source: Path, kind: str, fmt: InputFormat) -> Path:
     help="Leave out these fields of every row, separated by commas (e.g. internalId when copying "
     "records from another account).",
 )
+@click.option(
+    "--skip-unreadable",
+    is_flag=True,
+    help="Import the rows that can be read even when parts of FILE cannot (an unclosed quote, broken CSV, "
+    "text that is not UTF-8); without it such a file is refused and nothing is imported.",
+)
 @click.option("--yes", "-y", is_flag=True, help="Do not ask before writing to a production account.")
 @connection_options
 def import_command(
@@ -195,6 +203,7 @@ def import_command(
     rejects_path: Path | None,
     batch_size: int,
     drop_fields: str | None,
+    skip_unreadable: bool,
     yes: bool,
 ) -> None:
     """Import records of RECORD_TYPE from FILE (CSV or JSON Lines).
@@ -209,6 +218,16 @@ def import_command(
       suitetalk import customer customers.jsonl --add --profile sandbox
     """
     fmt = detect_format(file, input_format)
+    problems = file_problems(file, fmt)
+    if problems and not skip_unreadable:
+        raise CliError(
+            describe_problems(file, problems)
+            + "\nNothing was imported. Fix the file, or add --skip-unreadable to import the rows that can be "
+            "read (the others are reported as failed).",
+            ExitCode.USAGE,
+        )
+    for problem in problems:
+        console.message(f"Warning: {problem}")
     total = count_records(file, fmt)
     profile = conn.profile()
     confirm_production_write(profile, f"{mode} {total} {record_type} record(s) from {file.name}", yes=yes)

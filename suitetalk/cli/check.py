@@ -33,6 +33,7 @@ from ..errors import (
 )
 from ..profiles import Profile, default_profiles_path
 from ..wsdl import BundleError
+from ..wsdl_fetch import direct_loopback_session
 from . import console
 from .connection import Connection, connection_options
 from .exits import ExitCode, classify
@@ -230,6 +231,7 @@ def _offline(profile: Profile, checks: Checks) -> None:
         "production": "production account",
         "sandbox": f"sandbox {account.sandbox_number}",
         "release_preview": "release preview account",
+        "test_drive": "test drive account",
     }[account.environment.value]
     raw = _raw_account(profile)
     note = (
@@ -317,7 +319,12 @@ def _probe(conn: Connection, profile: Profile, checks: Checks) -> tuple[bool, fl
     url = endpoints.wsdl_url(config.version, config.endpoint)
     emulator = _is_emulator(profile)
     try:
-        with requests.get(url, timeout=(config.connect_timeout, 30), stream=True) as response:
+        with (
+            direct_loopback_session() as session,
+            session.get(
+                url, timeout=(config.connect_timeout, 30), stream=True, verify=config.verify
+            ) as response,
+        ):
             status, date_header = response.status_code, response.headers.get("Date")
     except requests.exceptions.RequestException as exc:
         host = urlsplit(url).hostname or url

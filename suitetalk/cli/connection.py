@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import click
-from pydantic import ValidationError
 
-from ..config import ClientConfig, ConfigError, describe_validation_error, is_loopback_endpoint
+from ..config import ConfigError, is_loopback_endpoint
 from ..profiles import Profile, load_profile
 from . import console, verbose
 from .exits import CliError, ExitCode
@@ -38,15 +37,17 @@ class Connection:
     def profile(self) -> Profile:
         """The profile with the command line's overrides applied (raises ``ConfigError``)."""
         loaded = load_profile(self.profile_name)
+        for override in loaded.overrides:  # a script meant for one account must not silently reach another
+            console.message(f"Notice: {override.notice(loaded.name)}")
         updates = {
             key: value for key, value in (("endpoint", self.endpoint), ("version", self.version)) if value
         }
         if not updates:
             return loaded
         try:
-            config = ClientConfig.model_validate({**loaded.config.model_dump(), **updates})
-        except ValidationError as exc:
-            raise ConfigError(f"--endpoint/--version: {describe_validation_error(exc)}") from None
+            config = loaded.config.with_settings(**updates)
+        except ConfigError as exc:
+            raise ConfigError(f"--endpoint/--version: {exc}") from None
         return Profile(loaded.name, loaded.credentials, config, loaded.source)
 
     def clock(self) -> Callable[[], float]:

@@ -17,14 +17,14 @@ from ..config import ConfigError, describe_validation_error
 from ..errors import (
     AuthenticationError,
     ConcurrencyLimitError,
+    InputError,
     InvalidVersionError,
     PermissionDeniedError,
     SuiteTalkError,
     TransportError,
 )
-from ..records import RecordDataError
-from ..search import CriteriaError
 from ..wsdl import BundleError, FetchError
+from ..wsdl_fetch import describe_request_failure
 
 
 class ExitCode(enum.IntEnum):
@@ -82,14 +82,8 @@ def classify(error: BaseException) -> tuple[ExitCode, str]:
         )
     if isinstance(error, TransportError):
         return ExitCode.CONNECTION, str(error)
-    if isinstance(error, (CriteriaError, RecordDataError)):
-        return ExitCode.USAGE, str(error)
-    if isinstance(error, SuiteTalkError):
-        return ExitCode.RECORDS_FAILED, str(error)
     if isinstance(error, ConfigError):
         return ExitCode.CONFIG, str(error)
-    if isinstance(error, ValidationError):
-        return ExitCode.CONFIG, describe_validation_error(error)
     if isinstance(error, FetchError):
         hint = (
             "\nIs the endpoint right, and does it serve this endpoint version (--version)? "
@@ -98,8 +92,14 @@ def classify(error: BaseException) -> tuple[ExitCode, str]:
         return ExitCode.CONNECTION, f"{error}{hint}"
     if isinstance(error, BundleError):
         return ExitCode.CONFIG, str(error)
+    if isinstance(error, InputError):  # record data, criteria and any other bad input
+        return ExitCode.USAGE, str(error)
+    if isinstance(error, SuiteTalkError):
+        return ExitCode.RECORDS_FAILED, str(error)
+    if isinstance(error, ValidationError):
+        return ExitCode.CONFIG, describe_validation_error(error)
     if isinstance(error, requests.RequestException):
-        return ExitCode.CONNECTION, str(error)
+        return ExitCode.CONNECTION, describe_request_failure(error)
     if isinstance(error, OSError) and not isinstance(error, BrokenPipeError):
         # A file that cannot be read or written (the output, a report): say which and why.
         where = f": {error.filename}" if error.filename else ""

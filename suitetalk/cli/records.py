@@ -3,6 +3,7 @@ CSV."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator, Sequence
 from itertools import islice
 from typing import Any
@@ -22,6 +23,30 @@ _LIST_TYPES_UP_TO = 40
 
 def _field_list(fields: str | None) -> list[str]:
     return [f.strip() for f in fields.split(",") if f.strip()] if fields else []
+
+
+def checked_fields(client: Any, record_type: str, fields: str | None) -> list[str]:
+    """The ``--fields`` list, each name checked against the record type's schema (a usage error naming
+    every unknown field with the closest known ones: a typo would otherwise print blank columns)."""
+    wanted = _field_list(fields)
+    if not wanted:
+        return wanted
+    xsd_type = client.types.type_for(record_type)
+    known = [name for name, _ in xsd_type.attributes] + [name for name, _ in xsd_type.elements]
+    if "customFieldList" in known:  # plain records carry custom fields as "custom_fields"
+        known[known.index("customFieldList")] = "custom_fields"
+    folded = {name.lower(): name for name in known}
+    problems = []
+    for name in wanted:
+        if name in known:
+            continue
+        close = [folded[name.lower()]] if name.lower() in folded else []
+        close += [c for c in difflib.get_close_matches(name, known, n=3, cutoff=0.6) if c not in close]
+        hint = f" (did you mean {', '.join(repr(c) for c in close[:3])}?)" if close else ""
+        problems.append(f"{name!r}{hint}")
+    if problems:
+        raise CliError(f"--fields: {record_type} has no field {', no field '.join(problems)}", ExitCode.USAGE)
+    return wanted
 
 
 def record_type_name(client: Any, record_type: str) -> str:
@@ -63,8 +88,9 @@ def get_command(
     fmt = resolve_format(output_format)
     with conn.client() as client:
         name = record_type_name(client, record_type)
+        field_list = checked_fields(client, name, fields)
         record = client.get(name, internal_id, external_id=external_id)
-        write_record(project(client.to_plain(record), _field_list(fields)), fmt, title=name)
+        write_record(project(client.to_plain(record), field_list), fmt, title=name)
 
 
 @click.command("search")
@@ -111,9 +137,9 @@ def search_command(
       suitetalk search salesOrder --where entity anyOf 42,43 --limit 10 --format json
     """
     fmt = resolve_format(output_format)
-    field_list = _field_list(fields)
     with conn.client() as client:
         name = record_type_name(client, record_type)
+        field_list = checked_fields(client, name, fields)
         criteria = parse_where(client.types, name, where)
         results = client.search(name, criteria, page_size=page_size)
 

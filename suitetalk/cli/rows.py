@@ -86,21 +86,32 @@ class CsvColumns:
         self._check_header(record_type)
 
     def _check_header(self, record_type: str) -> None:
+        """Every bad column at once, so that one run of the command is enough to fix the header."""
         known = [*self._attributes, *self._elements]
         seen: set[str] = set()
+        problems: list[str] = []
+        unknown = False
         for position, name in enumerate(self.header, start=1):
             if not name:
-                raise CliError(f"CSV header: column {position} has no name", ExitCode.USAGE)
-            if name in seen:
-                raise CliError(f"CSV header: column {name!r} appears twice", ExitCode.USAGE)
+                problems.append(f"column {position} has no name")
+            elif name in seen:
+                problems.append(f"column {position} {name!r} appears twice")
+            elif not self._accepts(name):
+                close = difflib.get_close_matches(name, known, n=3)
+                hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+                problems.append(f"column {position} {name!r} is not a field of {record_type}{hint}")
+                unknown = True
             seen.add(name)
-            if self._accepts(name):
-                continue
-            close = difflib.get_close_matches(name, known, n=3)
-            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+        if problems:
+            rule = (
+                "\ncolumns are field names, custom_fields.<scriptid>, custom_fields or null_fields"
+                if unknown
+                else ""
+            )
             raise CliError(
-                f"CSV header: column {position} {name!r} is not a field of {record_type}{hint}; columns are "
-                f"field names, custom_fields.<scriptid>, custom_fields or null_fields",
+                f"CSV header: {len(problems)} bad column(s), nothing was imported:\n  "
+                + "\n  ".join(problems)
+                + rule,
                 ExitCode.USAGE,
             )
 
@@ -187,13 +198,104 @@ def _name_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+#: Problems listed in full before "... and N more".
+_SHOWN_PROBLEMS = 10
+
+
+def file_problems(path: Path, fmt: InputFormat) -> list[str]:
+    """What keeps a CSV file from being read whole, by line: a quote left unclosed (which silently
+    swallows the rows after it into one cell) or other broken CSV. Text that is not UTF-8 is refused
+    outright (:class:`CliError`): no row of it can be trusted.
+
+    One quick pass; an empty list means every record can be read.
+    """
+    try:
+        if fmt == "jsonl":
+            with path.open("r", encoding="utf-8-sig") as handle:
+                for _ in handle:
+                    pass
+            return []
+        return _csv_problems(path)
+    except UnicodeDecodeError:
+        raise CliError(
+            f"{path} is not UTF-8 text (line {_first_undecodable_line(path)} cannot be read): save it as "
+            "UTF-8; nothing was imported",
+            ExitCode.USAGE,
+        ) from None
+
+
+def _first_undecodable_line(path: Path) -> int:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError:
+                return number
+    return 1
+
+
+def _csv_problems(path: Path) -> list[str]:
+    problems: list[str] = []
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle, strict=True)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return []
+        except csv.Error as exc:
+            return [f"line 1 (the header): not valid CSV ({exc})"]
+        width = len(header)
+        previous = reader.line_num
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return problems
+            except csv.Error as exc:
+                start = previous + 1
+                if "unexpected end of data" in str(exc):
+                    problems.append(
+                        f"line {start}: a quote opened in this row is never closed, so every line after it "
+                        f"(to line {reader.line_num}, the end of the file) would be read as one cell"
+                    )
+                else:
+                    problems.append(f"line {start}: not valid CSV ({exc})")
+                previous = reader.line_num
+                continue
+            start, previous = previous + 1, reader.line_num
+            swallowed = _rows_inside(cells, width)
+            if swallowed:
+                problems.append(
+                    f"line {start}: a quoted cell runs to line {previous} and holds {swallowed} line(s) that "
+                    f"look like rows of their own: is a quote left unclosed on line {start}?"
+                )
+
+
+def _rows_inside(cells: Sequence[str], width: int) -> int:
+    """How many lines inside multi-line cells have a whole row's worth of commas (an unclosed quote)."""
+    if width < 2:
+        return 0
+    return sum(
+        1 for cell in cells if "\n" in cell for line in cell.split("\n")[1:] if line.count(",") >= width - 1
+    )
+
+
+def describe_problems(path: Path, problems: Sequence[str]) -> str:
+    """The problems of :func:`file_problems` as one message, at most ten listed."""
+    shown = list(problems[:_SHOWN_PROBLEMS])
+    if len(problems) > _SHOWN_PROBLEMS:
+        shown.append(f"... and {len(problems) - _SHOWN_PROBLEMS} more")
+    return f"{path} cannot be read whole:\n  " + "\n  ".join(shown)
+
+
 def read_csv(path: Path, columns_for: Any) -> tuple[list[str], Iterator[Row]]:
     """The header and the rows of a CSV file; ``columns_for(header)`` returns the :class:`CsvColumns`.
 
     The file is read lazily, one row at a time.
     """
     handle = path.open("r", encoding="utf-8-sig", newline="")
-    reader = csv.reader(handle)
+    # Strict: a quote still open at the end of the file is an error of that row, not a silent last cell.
+    reader = csv.reader(handle, strict=True)
     try:
         header = next(reader)
     except StopIteration:
@@ -221,7 +323,12 @@ def read_csv(path: Path, columns_for: Any) -> tuple[list[str], Iterator[Row]]:
                     return
                 except csv.Error as exc:
                     number += 1
-                    yield Row(number, previous_line + 1, None, f"not valid CSV: {exc}", [])
+                    problem = (
+                        "a quote opened in this row is never closed"
+                        if "unexpected end of data" in str(exc)
+                        else f"not valid CSV: {exc}"
+                    )
+                    yield Row(number, previous_line + 1, None, problem, [])
                     previous_line = reader.line_num
                     continue
                 start = previous_line + 1
@@ -232,6 +339,12 @@ def read_csv(path: Path, columns_for: Any) -> tuple[list[str], Iterator[Row]]:
                 external = (
                     cells[id_column] or None if id_column is not None and id_column < len(cells) else None
                 )
+                if previous_line > start and _rows_inside(cells, len(header)):
+                    problem = (
+                        f"a quoted cell runs from line {start} to line {previous_line}: an unclosed quote?"
+                    )
+                    yield Row(number, start, None, problem, cells, external)
+                    continue
                 try:
                     yield Row(number, start, columns.convert(cells), None, cells, external)
                 except RowError as exc:
