@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import json
 import re
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
