@@ -749,7 +749,10 @@ class Client:
         def more(sid: str, page_index: int) -> SearchPage:
             return self._search_more(sid, page_index, prefs)
 
-        return SearchResults(run, more, start_page=start_page, search_id=search_id)
+        # Resumed from a search id alone, there is no search to run again if the id expires.
+        return SearchResults(
+            run if search_id is None else None, more, start_page=start_page, search_id=search_id
+        )
 
     def search_more_with_id(
         self, search_id: str, page_index: int, *, page_size: int | None = None

@@ -261,11 +261,19 @@ class SearchResults:
     Nothing is sent until the first access. At most one page is held at a time. ``start_page`` resumes an
     interrupted iteration: page 1 is fetched for the search id and totals, then iteration continues from
     ``start_page``; with ``search_id`` given as well, no new search is started at all.
+
+    Every iteration (``iter()``, :meth:`pages`) starts again from ``start_page``: the first one uses the page
+    already fetched for the totals, later ones fetch it again with the search id, or, once the id has
+    expired, run the search again (a resumed search given only its ``search_id`` has nothing to run again
+    and raises :class:`~suitetalk.errors.SearchExpiredError`).
+
+    ``run`` starts the search and answers its page 1 (``None`` when only ``search_id`` is known); ``more``
+    answers a page of a search id.
     """
 
     def __init__(
         self,
-        run: Callable[[], SearchPage],
+        run: Callable[[], SearchPage] | None,
         more: Callable[[str, int], SearchPage],
         *,
         start_page: int = 1,
@@ -273,19 +281,40 @@ class SearchResults:
     ) -> None:
         if start_page < 1:
             raise ValueError(f"pages are numbered from 1, got start_page={start_page}")
+        if run is None and search_id is None:
+            raise ValueError("a search needs something to run or the search_id of one already run")
         self._run = run
         self._more = more
         self._start_page = start_page
-        self._first: SearchPage | None = None
         self._resume_id = search_id
+        # The page fetched for the totals and not yet delivered by an iteration.
+        self._head: SearchPage | None = None
+        # Totals and search id of the latest page an iteration started from, without its records.
+        self._known: SearchPage | None = None
+
+    def _fetch_head(self) -> SearchPage:
+        """The page an iteration starts from: ``start_page``, or page 1 when the search must run first."""
+        known = self._known
+        search_id = known.search_id if known is not None else self._resume_id
+        if search_id is None:
+            assert self._run is not None  # checked in __init__
+            return self._run()
+        index = self._start_page
+        if known is not None and index > max(known.total_pages, 1):
+            index = 1  # past the end: page 1 tells the totals, as the search itself did the first time
+        try:
+            return self._more(search_id, index)
+        except SearchExpiredError:
+            if known is None or self._run is None:
+                raise
+            return self._run()  # the id expired since the last iteration: a new search, from the start
 
     def _first_page(self) -> SearchPage:
-        if self._first is None:
-            if self._resume_id is not None:
-                self._first = self._more(self._resume_id, self._start_page)
-            else:
-                self._first = self._run()
-        return self._first
+        if self._head is None and self._known is None:
+            self._head = self._fetch_head()
+        page = self._head or self._known
+        assert page is not None
+        return page
 
     @property
     def total_records(self) -> int:
@@ -305,9 +334,10 @@ class SearchResults:
 
     def pages(self) -> Iterator[SearchPage]:
         """Every page from ``start_page`` on, fetched one at a time as you iterate."""
-        first = self._first_page()
-        # Drop our reference so that only the caller's current page stays in memory.
-        self._first = SearchPage(
+        first = self._head if self._head is not None else self._fetch_head()
+        # Keep only the totals, so that only the caller's current page stays in memory.
+        self._head = None
+        self._known = known = SearchPage(
             first.page_index,
             first.total_pages,
             first.total_records,
@@ -319,13 +349,14 @@ class SearchResults:
         if index >= self._start_page:
             yield first
         del first
-        search_id = self._first.search_id
+        search_id = known.search_id
         next_index = max(index + 1, self._start_page)
-        total_pages = self._first.total_pages
+        total_pages = known.total_pages
         while next_index <= total_pages and search_id:
             page = self._more(search_id, next_index)
             total_pages = page.total_pages
             yield page
+            del page
             next_index += 1
 
     def __iter__(self) -> Iterator[Any]:
