@@ -66,6 +66,8 @@ LIST_LIMITS: Mapping[str, int] = {
 DEFAULT_CONCURRENCY = 5
 #: Connections kept per host while the limit is unknown: above any account's concurrency limit.
 _POOL_SIZE = 50
+#: Most search pages fetched ahead by default (each is megabytes once parsed); configurable above it.
+DEFAULT_MAX_PREFETCH = 8
 
 
 class Client:
@@ -716,6 +718,7 @@ class Client:
         search_preferences: SearchPreferences | None = None,
         start_page: int = 1,
         search_id: str | None = None,
+        prefetch: int | None = None,
     ) -> SearchResults:
         """A lazy search over every page; iterate it for records (or rows of an advanced search).
 
@@ -726,6 +729,10 @@ class Client:
         saved search by internal id or script id. ``page_size`` (5..1000) and ``body_fields_only``, or
         ``search_preferences``, override the client's search preferences and are sent with every page.
         ``start_page``/``search_id`` resume an interrupted iteration.
+
+        ``prefetch`` pages are fetched ahead on worker threads while you iterate, under the concurrency
+        limit, and still delivered in order (see :class:`~suitetalk.search.SearchResults`); 0 fetches one
+        page at a time. By default ``ClientConfig.search_prefetch``, else the concurrency limit (at most 8).
         """
         if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
             raise CriteriaError(f"pages are numbered from 1, got start_page={start_page!r}")
@@ -751,8 +758,23 @@ class Client:
 
         # Resumed from a search id alone, there is no search to run again if the id expires.
         return SearchResults(
-            run if search_id is None else None, more, start_page=start_page, search_id=search_id
+            run if search_id is None else None,
+            more,
+            start_page=start_page,
+            search_id=search_id,
+            prefetch=self._default_prefetch if prefetch is None else prefetch,
         )
+
+    def _default_prefetch(self) -> int:
+        """Pages to fetch ahead, decided when an iteration starts (the limit may be known only then).
+
+        As many as the limit: the iterating thread sends nothing while it waits for pages, and a request it
+        sends from its loop body waits at most for one page fetch to free a slot, because no new fetch
+        starts until it asks for the next page.
+        """
+        if self.config.search_prefetch is not None:
+            return self.config.search_prefetch
+        return min(self.limiter.max_limit, DEFAULT_MAX_PREFETCH)
 
     def search_more_with_id(
         self, search_id: str, page_index: int, *, page_size: int | None = None

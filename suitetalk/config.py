@@ -319,6 +319,9 @@ class ClientConfig(_Settings):
     verification: only for a test server; requests then warns on every request), or the path of a CA
     bundle (PEM file or folder), e.g. the emulator's ``ca_file``. Profile key ``verify``; environment
     ``SUITETALK_CA_BUNDLE`` (a path)."""
+    search_prefetch: int | None = Field(default=None, ge=0, le=100)
+    """Search pages fetched ahead while a search is iterated (``Client.search(prefetch=)`` overrides it);
+    0 fetches one page at a time; ``None``: the concurrency limit, at most 8."""
 
     @model_validator(mode="before")
     @classmethod

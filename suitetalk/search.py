@@ -7,14 +7,16 @@ paginator holds one page at a time, so a million-record search iterates in const
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from .errors import InputError, RecordError, SearchExpiredError
 from .faults import INVALID_SEARCH_ID_CODE
+from .fetch_ahead import FetchAhead
 from .results import StatusDetail
 
 #: Operators by NetSuite search-field type (the ``operator`` attribute's enumeration in the core types).
@@ -258,7 +260,8 @@ class SearchPage:
 class SearchResults:
     """A lazy search: iterate it for records (or rows), or :meth:`pages` for whole pages.
 
-    Nothing is sent until the first access. At most one page is held at a time. ``start_page`` resumes an
+    Nothing is sent until the first access. Without ``prefetch`` at most one page is held at a time, with
+    it at most ``prefetch + 1``. ``start_page`` resumes an
     interrupted iteration: page 1 is fetched for the search id and totals, then iteration continues from
     ``start_page``; with ``search_id`` given as well, no new search is started at all.
 
@@ -267,8 +270,14 @@ class SearchResults:
     expired, run the search again (a resumed search given only its ``search_id`` has nothing to run again
     and raises :class:`~suitetalk.errors.SearchExpiredError`).
 
+    ``prefetch`` (K, or a function answering it when an iteration starts) is how many pages are fetched
+    ahead of the one the caller holds, on worker threads, while the caller works: pages still come in
+    order, at most K + 1 are in memory, a page that fails raises at its own position, and stopping early
+    (``break``, an exception, ``close()``) sends nothing more and leaves no thread running. 0 fetches one
+    page at a time, on the caller's thread.
+
     ``run`` starts the search and answers its page 1 (``None`` when only ``search_id`` is known); ``more``
-    answers a page of a search id.
+    answers a page of a search id, and must be safe to call from several threads at once when K > 0.
     """
 
     def __init__(
@@ -278,11 +287,15 @@ class SearchResults:
         *,
         start_page: int = 1,
         search_id: str | None = None,
+        prefetch: int | Callable[[], int] = 0,
     ) -> None:
         if start_page < 1:
             raise ValueError(f"pages are numbered from 1, got start_page={start_page}")
         if run is None and search_id is None:
             raise ValueError("a search needs something to run or the search_id of one already run")
+        if not callable(prefetch):
+            check_prefetch(prefetch)
+        self._prefetch = prefetch
         self._run = run
         self._more = more
         self._start_page = start_page
@@ -332,8 +345,8 @@ class SearchResults:
     def page_size(self) -> int:
         return self._first_page().page_size
 
-    def pages(self) -> Iterator[SearchPage]:
-        """Every page from ``start_page`` on, fetched one at a time as you iterate."""
+    def pages(self) -> Generator[SearchPage, None, None]:
+        """Every page from ``start_page`` on, in order; the next ``prefetch`` are fetched while you work."""
         first = self._head if self._head is not None else self._fetch_head()
         # Keep only the totals, so that only the caller's current page stays in memory.
         self._head = None
@@ -346,22 +359,61 @@ class SearchResults:
             ns_id=first.ns_id,
         )
         index = first.page_index
-        if index >= self._start_page:
-            yield first
-        del first
         search_id = known.search_id
         next_index = max(index + 1, self._start_page)
-        total_pages = known.total_pages
-        while next_index <= total_pages and search_id:
-            page = self._more(search_id, next_index)
-            total_pages = page.total_pages
-            yield page
-            del page
-            next_index += 1
+        total_pages = known.total_pages if search_id else 0
+        depth = check_prefetch(self._prefetch() if callable(self._prefetch) else self._prefetch)
+        ahead = None
+        if depth > 0 and next_index < total_pages:
+            assert search_id is not None
+            sid = search_id
+            # Started before the first page is delivered, so the next pages arrive while it is worked on.
+            ahead = FetchAhead(
+                lambda page_index: self._more(sid, page_index),
+                next_index,
+                lambda: total_pages,
+                depth=min(depth, total_pages - next_index + 1),
+                thread_name="suitetalk-search-pages",
+            )
+        with ahead or contextlib.nullcontext():
+            if index >= self._start_page:
+                yield first
+            del first
+            if ahead is not None:
+                for page in ahead:
+                    # A later page's count decides where to stop, as one-at-a-time fetching would.
+                    total_pages = page.total_pages
+                    yield page
+                    del page
+                return
+            while next_index <= total_pages and search_id:
+                page = self._more(search_id, next_index)
+                total_pages = page.total_pages
+                yield page
+                del page
+                next_index += 1
 
     def __iter__(self) -> Iterator[Any]:
-        for page in self.pages():
-            yield from page.items
+        pages = self.pages()
+        try:
+            for page in pages:
+                yield from page.items
+        finally:
+            pages.close()
+
+
+#: The most pages a search fetches ahead (each can be megabytes once parsed).
+MAX_PREFETCH = 100
+
+
+def check_prefetch(value: object) -> int:
+    """``value`` as a number of pages to fetch ahead, or a ValueError saying what is expected."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PREFETCH:
+        raise ValueError(
+            f"prefetch is the number of search pages fetched ahead, a whole number from 0 (off) to "
+            f"{MAX_PREFETCH}; got {value!r}"
+        )
+    return value
 
 
 def _group_by_join(names: Mapping[str, Any], what: str) -> dict[str, dict[str, Any]]:

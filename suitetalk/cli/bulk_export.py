@@ -1,4 +1,7 @@
-"""``suitetalk export``: a whole search streamed to JSON Lines or CSV, one page at a time, resumable.
+"""``suitetalk export``: a whole search streamed to JSON Lines or CSV, page by page, resumable.
+
+The next pages are fetched while earlier ones are written (``--prefetch``, by default as many as the
+concurrency limit allows, at most 8); they are written in order, so everything below holds unchanged.
 
 After each page is written and flushed to disk, a small state file beside the output
 (``<out>.state.json``) records the search (record type, conditions, page size, format), the pages done and
@@ -147,6 +150,13 @@ def _output_format(out: Path, chosen: str | None) -> str:
     default=None,
     help="Records per search page, 5..1000 [default: 1000].",
 )
+@click.option(
+    "--prefetch",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Pages fetched ahead while earlier ones are written, 0..100; 0 fetches one at a time "
+    "[default: the concurrency limit, at most 8].",
+)
 @click.option("--fields", help="Only these top-level fields, separated by commas.")
 @click.option("--resume", is_flag=True, help="Continue an interrupted export of the same search.")
 @click.option("--force", is_flag=True, help="Start over even if an interrupted export left its state.")
@@ -158,14 +168,16 @@ def export_command(
     where: Sequence[tuple[str, str, str]],
     output_format: str | None,
     page_size: int | None,
+    prefetch: int | None,
     fields: str | None,
     resume: bool,
     force: bool,
 ) -> None:
     """Export every record of RECORD_TYPE matching the conditions to a JSON Lines or CSV file.
 
-    Streams page by page in constant memory with a progress bar; an interrupted export (Ctrl-C, a lost
-    connection) continues where it stopped with --resume.
+    Streams page by page in bounded memory with a progress bar, fetching the next pages while it writes
+    (--prefetch); an interrupted export (Ctrl-C, a lost connection) continues where it stopped with
+    --resume.
 
     \b
     Examples:
@@ -198,7 +210,7 @@ def export_command(
         state.record_type = record_type_name(client, state.record_type)
         checked_fields(client, state.record_type, ",".join(state.fields))
         criteria = parse_where(client.types, state.record_type, [tuple(c) for c in state.where])  # type: ignore[misc]
-        _Export(client, criteria, state, out, state_file, resumed=resume).run()
+        _Export(client, criteria, state, out, state_file, resumed=resume, prefetch=prefetch).run()
 
 
 def _resumable(
@@ -245,8 +257,10 @@ class _Export:
         state_file: Path,
         *,
         resumed: bool,
+        prefetch: int | None = None,
     ) -> None:
         self.client = client
+        self.prefetch = prefetch
         self.criteria = criteria
         self.state = state
         self.out = out
@@ -268,6 +282,8 @@ class _Export:
                         self.criteria,
                         page_size=state.page_size,
                         start_page=state.pages_done + 1,
+                        # Pages still come in order, so the state saved after each one stays true.
+                        prefetch=self.prefetch,
                     )
                     try:
                         self._check_total(results.total_records)
