@@ -467,14 +467,36 @@ def test_an_expired_search_id_is_replaced_mid_export(tmp_path: Path, monkeypatch
     out = tmp_path / "out.jsonl"
     with running(concurrency_limit=0, search_ttl=0.6) as emulator:
         expected = _seed(emulator, 60)
-        emulator.configure(latency=0.1)
+        # Slow enough, with 2 pages fetched ahead, that an id expires mid-export (possibly on a page
+        # fetched ahead, which must then be fetched again in order).
+        emulator.configure(latency=0.2)
         use_emulator(monkeypatch, tmp_path, emulator)
         started = time.monotonic()
-        result = run(["export", "customer", "--out", str(out), "--page-size", "5"])
+        result = run(["export", "customer", "--out", str(out), "--page-size", "5", "--prefetch", "2"])
         assert result.exit_code == 0, result.stderr
         assert time.monotonic() - started > 0.6  # at least one id outlived its time to live
         assert "The search id expired" in result.stderr
     assert sorted(r["externalId"] for r in _jsonl(out)) == sorted(expected)
+
+
+def test_export_fetches_pages_ahead_and_writes_them_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with running(concurrency_limit=5) as emulator:
+        _seed(emulator, 40)
+        emulator.configure(latency=0.05)
+        use_emulator(monkeypatch, tmp_path, emulator)
+        peaks = []
+        for name, extra in (("one.jsonl", ["--prefetch", "0"]), ("ahead.jsonl", [])):
+            emulator.reset_stats()
+            result = run(["export", "customer", "--out", str(tmp_path / name), "--page-size", "5", *extra])
+            assert result.exit_code == 0, result.stderr
+            peaks.append(emulator.max_in_flight)
+    assert peaks[0] == 1  # one page at a time
+    assert peaks[1] > 1  # by default, pages fetched ahead while earlier ones are written
+    one_at_a_time = _jsonl(tmp_path / "one.jsonl")
+    assert len(one_at_a_time) == 40
+    assert _jsonl(tmp_path / "ahead.jsonl") == one_at_a_time
 
 
 def test_export_only_some_fields_with_conditions(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
