@@ -138,10 +138,12 @@ def main() -> None:
                 times[label], cpu[label] = export(client, out, args.page_size, prefetch)
                 outputs[label] = out.read_bytes()
             default_k = client._default_prefetch()
+            retries = client.retry_stats.retries
         reference = outputs[runs[0][0]]
         if any(data != reference for data in outputs.values()):
             raise SystemExit("the exports differ")
         baseline = times[runs[0][0]]
+        print(f"  ({retries} retries in all: a concurrency rejection would show here)")
         for label, prefetch in runs:
             k = default_k if prefetch is None else prefetch
             shown = f"default (K={k})" if prefetch is None else label
