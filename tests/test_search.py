@@ -161,3 +161,27 @@ def test_page_from_zeep_result() -> None:
     page = SearchPage.from_zeep(result, operation="searchMoreWithId")
     assert (page.page_index, page.total_pages, page.total_records, page.search_id) == (2, 2, 7, "X")
     assert list(page.items) == ["a", "b"]
+
+
+def test_pages_fetched_ahead_stop_where_a_later_page_says_the_search_now_ends() -> None:
+    """Records deleted mid-iteration shrink the page count: pages fetched ahead past it are dropped."""
+
+    def more(search_id: str, index: int) -> SearchPage:
+        if index > 4:
+            raise RecordError("page index out of range", operation="searchMoreWithId")
+        return _page(index, 6 if index < 3 else 4, [index])
+
+    def run() -> SearchPage:
+        return _page(1, 6, [1])
+
+    for prefetch in (0, 1, 3, 5):
+        results = SearchResults(run, more, prefetch=prefetch)
+        assert [p.page_index for p in results.pages()] == [1, 2, 3, 4], prefetch
+
+
+def test_bad_prefetch_values_are_refused_before_anything_is_sent() -> None:
+    server = FakeServer(2)
+    for bad in (-1, 101, 1.5, True, "2"):
+        with pytest.raises(ValueError, match="whole number from 0"):
+            SearchResults(server.run, server.more, prefetch=bad)  # type: ignore[arg-type]
+    assert server.calls == []
