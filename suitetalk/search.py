@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -350,14 +350,7 @@ class SearchResults:
         first = self._head if self._head is not None else self._fetch_head()
         # Keep only the totals, so that only the caller's current page stays in memory.
         self._head = None
-        self._known = known = SearchPage(
-            first.page_index,
-            first.total_pages,
-            first.total_records,
-            first.page_size,
-            first.search_id,
-            ns_id=first.ns_id,
-        )
+        self._known = known = replace(first, records=(), rows=())
         index = first.page_index
         search_id = known.search_id
         next_index = max(index + 1, self._start_page)
