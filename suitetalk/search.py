@@ -290,9 +290,9 @@ class SearchResults:
         prefetch: int | Callable[[], int] = 0,
     ) -> None:
         if start_page < 1:
-            raise ValueError(f"pages are numbered from 1, got start_page={start_page}")
+            raise InputError(f"pages are numbered from 1, got start_page={start_page}")
         if run is None and search_id is None:
-            raise ValueError("a search needs something to run or the search_id of one already run")
+            raise InputError("a search needs something to run or the search_id of one already run")
         if not callable(prefetch):
             check_prefetch(prefetch)
         self._prefetch = prefetch
@@ -400,9 +400,9 @@ MAX_PREFETCH = 100
 
 
 def check_prefetch(value: object) -> int:
-    """``value`` as a number of pages to fetch ahead, or a ValueError saying what is expected."""
+    """``value`` as a number of pages to fetch ahead, or an InputError saying what is expected."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_PREFETCH:
-        raise ValueError(
+        raise InputError(
             f"prefetch is the number of search pages fetched ahead, a whole number from 0 (off) to "
             f"{MAX_PREFETCH}; got {value!r}"
         )

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import zeep
 
-from suitetalk.errors import RecordError, SearchExpiredError
+from suitetalk.errors import InputError, RecordError, SearchExpiredError
 from suitetalk.search import CriteriaError, SearchPage, SearchResults, build_basic_search
 
 CORE = "urn:core_2023_2.platform.webservices.netsuite.com"
@@ -182,6 +182,6 @@ def test_pages_fetched_ahead_stop_where_a_later_page_says_the_search_now_ends() 
 def test_bad_prefetch_values_are_refused_before_anything_is_sent() -> None:
     server = FakeServer(2)
     for bad in (-1, 101, 1.5, True, "2"):
-        with pytest.raises(ValueError, match="whole number from 0"):
+        with pytest.raises(InputError, match="whole number from 0"):
             SearchResults(server.run, server.more, prefetch=bad)  # type: ignore[arg-type]
     assert server.calls == []

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from suitetalk import ClientConfig, RetryPolicy, SearchExpiredError, SearchPreferences
+from suitetalk import ClientConfig, InputError, RetryPolicy, SearchExpiredError, SearchPreferences
 from suitetalk.client import Client
 from suitetalk.emulator import Emulator
 from suitetalk.search import SearchPage
@@ -267,7 +267,7 @@ def test_prefetch_setting_default_and_bad_values(emulator: Emulator, client: Cli
     config = client.config.model_copy(update={"search_prefetch": 0})
     with Client(emulator.credentials, config) as quiet:
         assert quiet._default_prefetch() == 0
-    with pytest.raises(ValueError, match="from 0 \\(off\\) to 100; got -1"):
+    with pytest.raises(InputError, match="from 0 \\(off\\) to 100; got -1"):
         client.search("customer", WHERE, prefetch=-1)
     with pytest.raises(ValueError, match="search_prefetch"):
         ClientConfig(search_prefetch=-1)
