@@ -352,7 +352,7 @@ class ClientConfig(_Settings):
     def _verify(cls, value: Any) -> Any:
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
-        if isinstance(value, str) and not isinstance(value, bool):
+        if isinstance(value, str):
             path = Path(value).expanduser()
             if not path.exists():
                 raise ValueError(

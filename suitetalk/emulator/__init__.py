@@ -6,14 +6,16 @@
 
 It serves a WSDL bundle (the project's compact schema by default, or NetSuite's full bundle from a folder),
 checks token passports as NetSuite does, stores records in SQLite (memory or a file), enforces a
-concurrency limit with NetSuite's fault and injects faults on purpose, reproducibly from a seed.
+concurrency limit with NetSuite's fault and injects faults on purpose, reproducibly from a seed; rules make
+chosen records fail or succeed with warnings, and ``tls=True`` serves HTTPS.
 """
 
 from __future__ import annotations
 
 from .app import Stats
+from .rules import Rule, load_rules
 from .serve import serve
 from .server import Emulator
 from .settings import EmulatorSettings, generate_credentials
 
-__all__ = ["Emulator", "EmulatorSettings", "Stats", "generate_credentials", "serve"]
+__all__ = ["Emulator", "EmulatorSettings", "Rule", "Stats", "generate_credentials", "load_rules", "serve"]
