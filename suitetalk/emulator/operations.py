@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeVar
 
 from lxml import etree
 
 from ..faults import FaultElement
+from .async_jobs import AsyncJobs
 from .attachments import Attachments
 from .bundle import Bundle, RecordTypeInfo
+from .clock import server_now
 from .criteria import CriterionError, FieldValue, predicate
 from .initialize import Initializer
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
@@ -44,6 +45,15 @@ Revision = tuple[bytes, dict[str, FieldValue]]
 #: Records per request NetSuite accepts in the synchronous list operations.
 RECORD_LIMITS = {"addList": 200, "deleteList": 200, "updateList": 100, "upsertList": 100, "getList": 1000}
 DELETED_PAGE_SIZE = 1000
+#: Operations queued as jobs (:mod:`.async_jobs`) and answered with a job id.
+ASYNC_OPERATIONS = (
+    "asyncAddList",
+    "asyncUpdateList",
+    "asyncUpsertList",
+    "asyncDeleteList",
+    "asyncGetList",
+    "asyncSearch",
+)
 #: Operations answered without a passport (NetSuite: getDataCenterUrls needs no authentication).
 UNAUTHENTICATED = frozenset({"getDataCenterUrls"})
 
@@ -134,6 +144,11 @@ class Operations:
             "attach": self.attach,
             "detach": self.detach,
         }
+        self.async_jobs = AsyncJobs(self.version, lambda name: self.handlers[name], settings)
+        for name in ASYNC_OPERATIONS:
+            self.handlers[name] = self.async_jobs.submit
+        self.handlers["checkAsyncStatus"] = self.async_jobs.check
+        self.handlers["getAsyncResult"] = self.async_jobs.result
 
     # ------------------------------------------------------------------------------------- dispatch
 
@@ -592,7 +607,7 @@ class Operations:
         response = response_element(self.version, "getServerTimeResponse")
         result = self.r.core_child(response, "getServerTimeResult")
         self.r.status(result)
-        self.r.core_child(result, "serverTime", format_datetime(datetime.now(timezone.utc)))
+        self.r.core_child(result, "serverTime", format_datetime(server_now(self.settings())))
         return response
 
     def get_account_governance_info(self, request: SoapRequest) -> etree._Element:

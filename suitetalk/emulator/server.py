@@ -24,6 +24,7 @@ from ..config import Account, Credentials
 from ..endpoints import service_path, wsdl_path
 from .app import EmulatorApp, Stats
 from .bundle import Bundle
+from .clock import record_clock
 from .operations import Operations
 from .rules import DEFAULT_OPERATIONS, Rule, RuleOperation
 from .search_sessions import SearchSessions
@@ -115,7 +116,7 @@ class Emulator:
                     # A bundle folder decides the version it serves.
                     self._settings = s = EmulatorSettings(**{**_explicit(s), "version": bundle.version})
                 self._bundle = bundle
-                self._store = RecordStore(s.database)
+                self._store = RecordStore(s.database, clock=record_clock(lambda: self._settings))
                 self._sessions = SearchSessions(ttl=s.search_ttl, account=s.account.passport_id)
                 operations = Operations(
                     bundle,
@@ -174,6 +175,8 @@ class Emulator:
             self._cleanup()
 
     def _cleanup(self) -> None:
+        if self._app is not None:
+            self._app.operations.async_jobs.close()
         if self._store is not None:
             self._store.close()
         if self._tempdir is not None:
@@ -393,6 +396,10 @@ class Emulator:
         if self._sessions is None:
             raise RuntimeError("the emulator is not running")
         self._sessions.expire_all()
+
+    def expire_async_jobs(self) -> None:
+        """Make every asynchronous job id expire now, as ``async_job_ttl`` would."""
+        self._require_app().operations.async_jobs.expire_all()
 
     def _require_app(self) -> EmulatorApp:
         if self._app is None:

@@ -106,6 +106,18 @@ class EmulatorSettings(BaseModel):
     """Seconds a search id stays valid for ``searchMoreWithId`` (NetSuite: 15 minutes)."""
     validate_references: bool = True
     """Check that record references to stored record types point to existing records (INVALID_KEY_OR_REF)."""
+    clock_offset: float = 0.0
+    """Seconds added to the emulator's clock for the times it stamps and reports (record dates, deletions,
+    ``getServerTime``): a NetSuite clock ahead of (or, negative, behind) the client's. Passports are still
+    checked against the real clock."""
+    async_delay: float = Field(default=0.0, ge=0)
+    """Seconds an asynchronous job stays ``pending`` before it starts."""
+    async_record_delay: float = Field(default=0.0, ge=0)
+    """Seconds each record of an asynchronous job takes while it is ``processing``."""
+    async_page_size: int = Field(default=1000, ge=1)
+    """Results per ``getAsyncResult`` page of an asynchronous list job."""
+    async_job_ttl: float = Field(default=86400.0, gt=0)
+    """Seconds an asynchronous job id (and its results) stays valid after submission."""
 
     @field_validator("version")
     @classmethod
