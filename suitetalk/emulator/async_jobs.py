@@ -158,10 +158,10 @@ class AsyncJobs:
             )
         page_text = self._text(request, "pageIndex")
         # The result's xsi:type and the records' own need their prefixes declared where the answer starts.
-        declared: dict[str | None, str] = {**nsmap, "platformMsgs": self.msgs, "platformCore": self.core}
-        response = etree.Element(
-            f"{{{self.msgs}}}getAsyncResultResponse", nsmap={None: self.msgs, **declared}
-        )
+        declared: dict[str | None, str] = {None: self.msgs}
+        declared.update(nsmap)
+        declared.update(platformMsgs=self.msgs, platformCore=self.core)
+        response = etree.Element(f"{{{self.msgs}}}getAsyncResultResponse", nsmap=declared)  # type: ignore[arg-type]
         sync_name = _SYNC[job.operation][0]
         result_type = f"{job.operation[:1].upper()}{job.operation[1:]}Result"
         holder = etree.SubElement(response, f"{{{self.msgs}}}asyncResult")
