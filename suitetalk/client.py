@@ -18,7 +18,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ import requests
 from . import endpoints
 from .auth import PassportBuilder
 from .bulk_input import invalid_read, invalid_write, prepare
+from .changes import DEFAULT_OVERLAP, Changes
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
 from .errors import (
     ClientClosedError,
@@ -38,6 +39,7 @@ from .errors import (
     SuiteTalkError,
     TransportError,
 )
+from .jobs import AsyncJob, pick_up, submit, submit_search
 from .limiter import AdaptiveLimiter
 from .profiles import load_profile
 from .reconcile import reconcile_adds, reconcile_deletes
@@ -153,6 +155,7 @@ class Client:
         # The transport takes the limiter's slots itself (for the time on the wire only), so the retry
         # controller gets none: it only decides what to retry and when.
         self._retry = RetryController(self.config.retry, sleep=sleep)
+        self._sleep = sleep
         self._limit_known = self.config.concurrency is not None
         self._discovery_lock = threading.Lock()
 
@@ -822,6 +825,163 @@ class Client:
             make_type=self.types.core,
             columns=columns,
             saved_search=saved_search,
+        )
+
+    # -- asynchronous jobs (suitetalk.jobs) -------------------------------------------------------------
+
+    def async_add_list(
+        self,
+        records: Iterable[Any],
+        *,
+        record_type: str | None = None,
+        preferences: Preferences | None = None,
+    ) -> AsyncJob[list[WriteResult]]:
+        """Add records in NetSuite's job queue (``asyncAddList``, 400 records per job); returns the job.
+
+        ``job.wait()`` gives what :meth:`add_list` gives. A submission whose response was lost is retried
+        only if every record has an external id, as for ``add_list``.
+        """
+        return self._async_write("asyncAddList", records, record_type, preferences)
+
+    def async_update_list(
+        self,
+        records: Iterable[Any],
+        *,
+        record_type: str | None = None,
+        preferences: Preferences | None = None,
+    ) -> AsyncJob[list[WriteResult]]:
+        """Update records in a job (``asyncUpdateList``, 200 records per job); see :meth:`async_add_list`."""
+        return self._async_write("asyncUpdateList", records, record_type, preferences)
+
+    def async_upsert_list(
+        self,
+        records: Iterable[Any],
+        *,
+        record_type: str | None = None,
+        preferences: Preferences | None = None,
+    ) -> AsyncJob[list[WriteResult]]:
+        """Add or update records by external id in a job (``asyncUpsertList``, 200 records per job)."""
+        return self._async_write("asyncUpsertList", records, record_type, preferences)
+
+    def async_delete_list(
+        self, refs: Iterable[Any], *, record_type: str | None = None
+    ) -> AsyncJob[list[WriteResult]]:
+        """Delete records in a job (``asyncDeleteList``, 400 records per job)."""
+        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+        job: AsyncJob[list[WriteResult]] = submit(
+            self._call,
+            "asyncDeleteList",
+            zeep_refs,
+            body_name="baseRef",
+            safe=lambda chunk: True,
+            label=lambda r: f"{r.type} {r.internalId or r.externalId}",
+            sleep=self._sleep,
+        )
+        return job
+
+    def async_get_list(
+        self, refs: Iterable[Any], *, record_type: str | None = None
+    ) -> AsyncJob[list[ReadResult]]:
+        """Read records in a job (``asyncGetList``, 2,000 per job); ``wait()`` gives what get_list gives."""
+        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+        job: AsyncJob[list[ReadResult]] = submit(
+            self._call,
+            "asyncGetList",
+            zeep_refs,
+            body_name="baseRef",
+            safe=lambda chunk: True,
+            label=lambda r: f"{r.type} {r.internalId or r.externalId}",
+            sleep=self._sleep,
+        )
+        return job
+
+    def async_search(
+        self,
+        search: Any,
+        where: Mapping[str, Any] | None = None,
+        *,
+        columns: Sequence[str] = (),
+        saved_search: str | int | None = None,
+        page_size: int | None = None,
+        body_fields_only: bool | None = None,
+    ) -> AsyncJob[SearchResults]:
+        """Run a search as a job (``asyncSearch``); ``wait()`` gives a lazy result, as :meth:`search` does.
+
+        The arguments are :meth:`search`'s. The job's pages are read with ``getAsyncResult``, so they do not
+        expire 15 minutes after the search as a search id does.
+        """
+        prefs = self.config.search_preferences
+        updates = {
+            k: v
+            for k, v in (("page_size", page_size), ("body_fields_only", body_fields_only))
+            if v is not None
+        }
+        if updates:
+            prefs = SearchPreferences(**{**prefs.model_dump(), **updates})
+        saved = None if saved_search is None else str(saved_search)
+        record = self._search_record(search, where, columns, saved)
+        return submit_search(self._call, record, sleep=self._sleep, search_preferences=prefs)
+
+    def async_job(self, job_id: str) -> AsyncJob[Any]:
+        """A job submitted earlier, maybe by another process, from its :attr:`~suitetalk.jobs.AsyncJob.id`."""
+        return pick_up(self._call, job_id, sleep=self._sleep)
+
+    def _async_write(
+        self, operation: str, records: Iterable[Any], record_type: str | None, preferences: Preferences | None
+    ) -> AsyncJob[list[WriteResult]]:
+        zeep_records = [self._as_record(record, record_type, {}) for record in records]
+        if operation == "asyncUpsertList":
+            _require_external_id(zeep_records, operation)
+
+        def safe(chunk: Sequence[Any]) -> bool:
+            return operation != "asyncAddList" or all(getattr(r, "externalId", None) for r in chunk)
+
+        job: AsyncJob[list[WriteResult]] = submit(
+            self._call,
+            operation,
+            zeep_records,
+            body_name="record",
+            safe=safe,
+            label=self._label,
+            headers={"preferences": preferences} if preferences is not None else None,
+            sleep=self._sleep,
+        )
+        return job
+
+    # -- incremental sync (suitetalk.changes) ---------------------------------------------------------
+
+    def changes(
+        self,
+        record_type: str,
+        *,
+        since: Any = None,
+        where: Mapping[str, Any] | None = None,
+        overlap: timedelta = DEFAULT_OVERLAP,
+        page_size: int | None = None,
+    ) -> Changes:
+        """The ``record_type`` records added, changed or deleted since ``since``; iterate it once.
+
+        ``since`` is the :attr:`~suitetalk.changes.Changes.watermark` of the previous run (or its JSON), a
+        timezone-aware datetime, or ``None`` for every record. ``where`` narrows the records searched
+        (the concise form of :meth:`search`); deletions are of every record of the type. After the
+        iteration, ``.watermark`` is what to keep for the next run. See :mod:`suitetalk.changes`.
+        """
+
+        def pages(conditions: Mapping[str, Any]) -> Iterable[SearchPage]:
+            return self.search(record_type, conditions, page_size=page_size).pages()
+
+        def deleted(after: datetime, page_index: int) -> Any:
+            # getDeleted's "after" is strict: a second earlier makes the window start at ``after`` itself.
+            return self.get_deleted([record_type], after=after - timedelta(seconds=1), page_index=page_index)
+
+        return Changes(
+            record_type,
+            since=since,
+            overlap=overlap,
+            where=where,
+            server_time=self.get_server_time,
+            search=pages,
+            deleted=deleted,
         )
 
     # -- other operations ------------------------------------------------------------------------------------

@@ -227,3 +227,27 @@ class InputError(SuiteTalkError, ValueError):
 
 class ClientClosedError(SuiteTalkError, RuntimeError):
     """An operation was called on a :class:`~suitetalk.Client` after ``close()`` (or its ``with`` block)."""
+
+
+class AsyncJobError(SuiteTalkError):
+    """An asynchronous job cannot be followed or read; ``job_id`` says which."""
+
+    def __init__(self, message: str, *, job_id: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.job_id = job_id
+
+
+class AsyncJobExpiredError(AsyncJobError):
+    """NetSuite does not know the job id (``INVALID_JOB_ID``): mistyped, of another account, or expired."""
+
+
+class AsyncJobNotCompleteError(AsyncJobError):
+    """The job's results were asked for before it finished (``JOB_NOT_COMPLETE``)."""
+
+
+class AsyncJobTimeoutError(AsyncJobError):
+    """``wait()`` gave up before the job finished; the job goes on in NetSuite and can be waited for again."""
+
+
+class ChangesError(InputError):
+    """Incremental sync misused: a watermark that is not one, or read before the changes were all seen."""
