@@ -310,13 +310,11 @@ class AsyncJobs:
             self._run_search(job, handler)
             return
         failures = 0
-        for item in job.items:
+        for position, item in enumerate(job.items):
+            if position:
+                self._pause()
             if self._closed:
                 return
-            delay = self._settings().async_record_delay
-            if delay:
-                with self._lock:
-                    self._lock.wait(delay)  # woken early only by close()
             outcome = self._one(job, sync_name, child, item, handler)
             failures += outcome.find(f"{{{self.core}}}status").get("isSuccess") != "true"  # type: ignore[union-attr]
             with self._lock:
@@ -324,6 +322,16 @@ class AsyncJobs:
                 job.done += 1
         with self._lock:
             job.status = "finishedWithErrors" if failures else "finished"
+
+    def _pause(self) -> None:
+        """Wait ``async_record_delay`` between records, re-reading it so that a test can shorten it."""
+        started = self._clock()
+        with self._lock:
+            while not self._closed:
+                wait = started + self._settings().async_record_delay - self._clock()
+                if wait <= 0:
+                    return
+                self._lock.wait(min(wait, 0.05))
 
     def _one(
         self, job: _Job, sync_name: str, child: str, item: etree._Element, handler: Handler
