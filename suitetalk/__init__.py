@@ -57,12 +57,29 @@ _EXPORTS: dict[str, str] = {
     "ServiceUnavailableError": "errors",
     "SuiteTalkError": "errors",
     "TransportError": "errors",
+    "AsyncJobError": "errors",
+    "AsyncJobExpiredError": "errors",
+    "AsyncJobNotCompleteError": "errors",
+    "AsyncJobTimeoutError": "errors",
+    "ChangesError": "errors",
+    "AsyncJob": "jobs",
+    "JobStatus": "jobs",
+    "Change": "changes",
+    "Changes": "changes",
 }
 
 __all__ = [
     "LIST_LIMITS",
     "Account",
+    "AsyncJob",
+    "AsyncJobError",
+    "AsyncJobExpiredError",
+    "AsyncJobNotCompleteError",
+    "AsyncJobTimeoutError",
     "AuthenticationError",
+    "Change",
+    "Changes",
+    "ChangesError",
     "Client",
     "ClientClosedError",
     "ClientConfig",
@@ -74,6 +91,7 @@ __all__ = [
     "FaultError",
     "InputError",
     "InvalidVersionError",
+    "JobStatus",
     "OutcomeUnknownError",
     "PassportBuilder",
     "PermissionDeniedError",
@@ -122,6 +140,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .auth import PassportBuilder, TokenPassport, compute_signature, verify_signature
+    from .changes import Change, Changes
     from .client import LIST_LIMITS, Client
     from .config import (
         Account,
@@ -134,7 +153,12 @@ if TYPE_CHECKING:
         SearchPreferences,
     )
     from .errors import (
+        AsyncJobError,
+        AsyncJobExpiredError,
+        AsyncJobNotCompleteError,
+        AsyncJobTimeoutError,
         AuthenticationError,
+        ChangesError,
         ClientClosedError,
         ConcurrencyLimitError,
         FaultError,
@@ -152,6 +176,7 @@ if TYPE_CHECKING:
         SuiteTalkError,
         TransportError,
     )
+    from .jobs import AsyncJob, JobStatus
     from .profiles import Profile, load_profile
     from .records import RecordDataError, RecordRef, UnknownFieldError, UnknownRecordTypeError
     from .results import ReadResult, StatusDetail, WriteResult

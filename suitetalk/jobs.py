@@ -31,7 +31,7 @@ from .errors import (
     FaultError,
     SuiteTalkError,
 )
-from .records import RecordRef
+from .records import RecordDataError, RecordRef
 from .results import ReadResult, StatusDetail, WriteResult
 from .search import SearchPage, SearchResults
 from .transport import Reply
@@ -381,7 +381,7 @@ def submit(
     could be submitted at all: then the first error is raised, since nothing runs in NetSuite.
     """
     if not items:
-        raise ValueError(f"{operation} needs at least one record")
+        raise RecordDataError(f"{operation} needs at least one record: NetSuite refuses an empty job")
     size = ASYNC_LIMITS[operation]
     parts: list[_Part] = []
     for start in range(0, len(items), size):
