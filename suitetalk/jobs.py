@@ -29,6 +29,7 @@ from .errors import (
     AsyncJobNotCompleteError,
     AsyncJobTimeoutError,
     FaultError,
+    OutcomeUnknownError,
     SuiteTalkError,
 )
 from .records import RecordDataError, RecordRef
@@ -269,10 +270,20 @@ class AsyncJob(Generic[T]):
                 break
             page_index += 1
         if expected is not None and len(results) < expected:
-            missing = StatusDetail(
-                code=None, message=f"NetSuite returned no result for this record in job {part.job_id}"
-            )
-            results.extend(self._missing(missing, item) for item in part.items[len(results) :])
+            rest = part.items[len(results) :]
+            if part.status is not None and part.status.status == "failed" and not _is_read(self._operation):
+                # The job stopped before these records: nobody can say whether NetSuite wrote them.
+                unknown = OutcomeUnknownError(
+                    f"job {part.job_id} failed before reporting this record: NetSuite may or may not have "
+                    "written it",
+                    operation=self._operation,
+                )
+                results.extend(WriteResult.from_error(unknown, item) for item in rest)
+            else:
+                missing = StatusDetail(
+                    code=None, message=f"NetSuite returned no result for this record in job {part.job_id}"
+                )
+                results.extend(self._missing(missing, item) for item in rest)
         return results
 
     def _read_page(self, result: Any, ns_id: str | None, part: _Part, offset: int) -> list[Any] | None:
