@@ -149,14 +149,12 @@ class AsyncJob(Generic[T]):
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        search_prefs: Mapping[str, Any] | None = None,
     ) -> None:
         self._call = call
         self._operation = operation
         self._parts = list(parts)
         self._sleep = sleep
         self._clock = clock
-        self._search_prefs = dict(search_prefs or {})
 
     def __repr__(self) -> str:
         return f"AsyncJob(operation={self._operation!r}, id={self.id!r})"
@@ -289,10 +287,10 @@ class AsyncJob(Generic[T]):
     def _read_page(self, result: Any, ns_id: str | None, part: _Part, offset: int) -> list[Any] | None:
         """One page's results; ``None`` past the last page (``INVALID_PAGE_INDEX``)."""
         reading = _is_read(self._operation)
-        listing = getattr(result, "readResponseList" if reading else "writeResponseList", None)
-        status = getattr(listing, "status", None)
-        if status is not None and status.isSuccess is False:
-            codes = [getattr(d, "code", None) for d in (status.statusDetail or [])]
+        listing = _field(result, "readResponseList" if reading else "writeResponseList")
+        status = _field(listing, "status")
+        if status is not None and _field(status, "isSuccess") is False:
+            codes = [_field(d, "code") for d in (_field(status, "statusDetail") or [])]
             if _INVALID_PAGE_INDEX in codes:
                 return None
         if reading:
@@ -361,6 +359,13 @@ class AsyncJob(Generic[T]):
                     ns_id=exc.ns_id,
                 ) from exc
             raise
+
+
+def _field(obj: Any, name: str) -> Any:
+    """A field of a zeep object or of a mapping (as the lxml readers give them); ``None`` if absent."""
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    return getattr(obj, name, None)
 
 
 def _is_read(operation: str | None) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from suitetalk import ServiceUnavailableError
-from suitetalk.jobs import AsyncJob, JobStatus, submit
+from suitetalk.jobs import AsyncJob, JobStatus, pick_up, submit
 from suitetalk.transport import Reply
 
 
@@ -123,3 +123,9 @@ def test_nothing_submitted_raises_the_error_itself() -> None:
     netsuite.refuse = {1}
     with pytest.raises(ServiceUnavailableError):
         submit_upserts(netsuite, 3)
+
+
+def test_a_job_picked_up_by_id_reads_pages_until_netsuite_has_no_more() -> None:
+    netsuite = NetSuite({"JOB9": "finished"}, {"JOB9": [written("1", "2"), written("3", "4")]})
+    job = pick_up(netsuite, "JOB9", sleep=lambda seconds: None)
+    assert [r.internal_id for r in job.wait(timeout=1, poll=0.01)] == ["1", "2", "3", "4"]
