@@ -17,7 +17,7 @@ No change is missed, and none is reported twice:
   total changes between pages, the search is run again from the start (changes already reported in this run
   are not reported again).
 - The watermark moves only when an iteration is complete; a run that stops half-way leaves the previous
-  watermark in force, and running again from it reports everything again (at least once, never never).
+  watermark in force, and running again from it reports everything again: at least once, never lost.
 
 Deletions cover every record of the type: ``getDeleted`` cannot be filtered by ``where``, so a deletion may
 name a record that the ``where`` conditions would have left out.

@@ -32,6 +32,7 @@ from .bulk_input import invalid_read, invalid_write, prepare
 from .changes import DEFAULT_OVERLAP, Changes
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
 from .errors import (
+    ChangesError,
     ClientClosedError,
     InputError,
     LostResponse,
@@ -966,6 +967,15 @@ class Client:
         (the concise form of :meth:`search`); deletions are of every record of the type. After the
         iteration, ``.watermark`` is what to keep for the next run. See :mod:`suitetalk.changes`.
         """
+
+        try:
+            basic = self.types.search_type_for(record_type, "basic")
+        except LookupError as exc:
+            raise ChangesError(f"{record_type} records cannot be searched: {exc}") from None
+        if "lastModifiedDate" not in {name for name, _ in basic.elements}:
+            raise ChangesError(
+                f"{basic.name} has no lastModifiedDate: changes() cannot track {record_type} records"
+            )
 
         def pages(conditions: Mapping[str, Any]) -> Iterable[SearchPage]:
             return self.search(record_type, conditions, page_size=page_size).pages()

@@ -15,6 +15,7 @@ from test_cli_support import run, use_emulator
 
 from suitetalk import Change, Changes, ChangesError, ClientConfig, RetryPolicy
 from suitetalk.client import Client
+from suitetalk.records import UnknownRecordTypeError
 from suitetalk.emulator import Emulator
 from suitetalk.search import SearchPage
 
@@ -157,6 +158,8 @@ def test_where_narrows_the_records_searched(client: Client) -> None:
 
 def test_misuse_gets_clear_errors(client: Client) -> None:
     _, watermark = full_run(client)
+    with pytest.raises(UnknownRecordTypeError):
+        client.changes("noSuchRecord")
     with pytest.raises(ChangesError, match="not 'contact'"):
         client.changes("contact", since=watermark)
     with pytest.raises(ChangesError, match="lastModifiedDate"):
