@@ -15,8 +15,8 @@ from test_cli_support import run, use_emulator
 
 from suitetalk import Change, Changes, ChangesError, ClientConfig, RetryPolicy
 from suitetalk.client import Client
-from suitetalk.records import UnknownRecordTypeError
 from suitetalk.emulator import Emulator
+from suitetalk.records import UnknownRecordTypeError
 from suitetalk.search import SearchPage
 
 FAST_RETRY = RetryPolicy(initial_wait=0.001, max_wait=0.01)
