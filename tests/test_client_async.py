@@ -131,7 +131,7 @@ def test_async_search_reads_every_page(client: Client) -> None:
 
 @pytest.mark.usefixtures("job_settings_restored")
 def test_a_job_is_picked_up_by_its_id(client: Client, emulator: Emulator) -> None:
-    emulator.configure(async_delay=60)
+    emulator.configure(async_delay=3600)
     job = client.async_upsert_list(customers("AK", 250), record_type="customer")
     assert job.status().status == "pending"
     with pytest.raises(AsyncJobNotCompleteError) as early:

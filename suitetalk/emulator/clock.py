@@ -12,7 +12,9 @@ __all__ = ["record_clock", "server_now"]
 
 
 def server_now(settings: EmulatorSettings) -> datetime:
-    """The time the emulator reports (``getServerTime``): now, plus the configured offset."""
+    """The time the emulator reports (``getServerTime``): now plus the offset, or the frozen time."""
+    if settings.frozen_time is not None:
+        return settings.frozen_time
     return utc_now() + timedelta(seconds=settings.clock_offset)
 
 

@@ -276,9 +276,9 @@ class Emulator:
         ``concurrency_limit``, ``latency``, ``latency_jitter``, the fault rates and their choices
         (``error_page_statuses``, ``error_page_after_commit``, ``redirect_statuses``...), ``seed``,
         ``timestamp_window``, ``max_body_bytes``, ``validate_references``, ``rules``, ``clock_offset``,
-        ``async_delay``, ``async_record_delay``, ``async_page_size``, ``async_job_ttl``. Identity and storage
-        settings (version, schema, database, account, credentials, search_ttl) cannot change. Passing
-        ``seed`` restarts the sequence of injection decisions, even with the same value.
+        ``frozen_time``, ``async_delay``, ``async_record_delay``, ``async_page_size``, ``async_job_ttl``.
+        Identity and storage settings (version, schema, database, account, credentials, search_ttl) cannot
+        change. Passing ``seed`` restarts the sequence of injection decisions, even with the same value.
         """
         fixed = set(changes) - _RUNTIME_FIELDS
         if fixed:

@@ -8,6 +8,7 @@ may be changed while it runs, through ``Emulator.configure(...)``.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,9 @@ class EmulatorSettings(BaseModel):
     """Seconds added to the emulator's clock for the times it stamps and reports (record dates, deletions,
     ``getServerTime``): a NetSuite clock ahead of (or, negative, behind) the client's. Passports are still
     checked against the real clock."""
+    frozen_time: datetime | None = None
+    """When set (timezone-aware), the emulator's clock stands still at this time for what it stamps and
+    reports, ``clock_offset`` aside: every edit then falls in the same second, deterministically."""
     async_delay: float = Field(default=0.0, ge=0)
     """Seconds an asynchronous job stays ``pending`` before it starts."""
     async_record_delay: float = Field(default=0.0, ge=0)
@@ -147,6 +151,13 @@ class EmulatorSettings(BaseModel):
         if not value:
             raise ValueError('give at least one of "html", "text"')
         return tuple(dict.fromkeys(value))
+
+    @field_validator("frozen_time")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("frozen_time needs a time zone, e.g. datetime(..., tzinfo=timezone.utc)")
+        return value
 
     @field_validator("schema_dir", "database", mode="before")
     @classmethod
