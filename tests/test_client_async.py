@@ -77,7 +77,7 @@ def test_upsert_job_split_by_the_limit_returns_results_in_input_order(
     job = client.async_upsert_list(records, record_type="customer")
     assert len(job.ids) == 3  # 200 + 200 + 50
     assert job.id == ",".join(job.ids)
-    results = job.wait(timeout=30, poll=POLL)
+    results = job.wait(timeout=120, poll=POLL)
     assert [r.external_id for r in results] == [r["externalId"] for r in records]
     assert all(r.success and r.internal_id for r in results)
     assert {r.operation for r in results} == {"asyncUpsertList"}
@@ -96,7 +96,7 @@ def test_partial_failure_reports_each_record(client: Client) -> None:
         ],
         record_type="customer",
     )
-    results = job.wait(timeout=10, poll=POLL)
+    results = job.wait(timeout=120, poll=POLL)
     assert [r.success for r in results] == [True, False, True]
     assert results[1].errors[0].code == "RCRD_DSNT_EXIST"
     assert job.status().status == "finishedWithErrors"
@@ -106,15 +106,15 @@ def test_partial_failure_reports_each_record(client: Client) -> None:
 @pytest.mark.usefixtures("job_settings_restored")
 def test_add_get_and_delete_jobs(client: Client, emulator: Emulator) -> None:
     emulator.configure(async_page_size=3)  # getAsyncResult is read page by page
-    added = client.async_add_list(customers("AG", 7), record_type="customer").wait(timeout=10, poll=POLL)
+    added = client.async_add_list(customers("AG", 7), record_type="customer").wait(timeout=120, poll=POLL)
     ids = [r.internal_id for r in added]
     assert all(r.success for r in added)
-    read = client.async_get_list([*ids, "999999"], record_type="customer").wait(timeout=10, poll=POLL)
+    read = client.async_get_list([*ids, "999999"], record_type="customer").wait(timeout=120, poll=POLL)
     assert [r.record.companyName for r in read[:7]] == [f"AG {n}" for n in range(7)]
     assert [r.ref.internal_id for r in read if r.ref] == [*ids, "999999"]
     assert not read[7].success
     assert read[7].errors[0].code == "RCRD_DSNT_EXIST"
-    deleted = client.async_delete_list(ids[:3], record_type="customer").wait(timeout=10, poll=POLL)
+    deleted = client.async_delete_list(ids[:3], record_type="customer").wait(timeout=120, poll=POLL)
     assert all(r.success for r in deleted)
     again = client.get_list(ids[:4], record_type="customer")
     assert [r.success for r in again] == [False, False, False, True]
@@ -123,7 +123,7 @@ def test_add_get_and_delete_jobs(client: Client, emulator: Emulator) -> None:
 def test_async_search_reads_every_page(client: Client) -> None:
     client.upsert_list(customers("AS", 23), record_type="customer")
     job = client.async_search("customer", {"companyName": ("startsWith", "AS ")}, page_size=10)
-    results = job.wait(timeout=10, poll=POLL)
+    results = job.wait(timeout=120, poll=POLL)
     assert isinstance(results, SearchResults)
     assert (results.total_records, results.total_pages) == (23, 3)
     assert sorted(r.companyName for r in results) == sorted(f"AS {n}" for n in range(23))
@@ -143,10 +143,10 @@ def test_a_job_is_picked_up_by_its_id(client: Client, emulator: Emulator) -> Non
     emulator.configure(async_delay=0)
     picked = client.async_job(job.id)  # knows nothing but the id (another process: the next test)
     assert picked.operation is None
-    results = picked.wait(timeout=10, poll=POLL)
+    results = picked.wait(timeout=120, poll=POLL)
     assert picked.operation == "asyncUpsertList"
     assert [r.external_id for r in results] == [f"AK-{n:04d}" for n in range(250)]
-    mine = job.wait(timeout=10, poll=POLL)
+    mine = job.wait(timeout=120, poll=POLL)
     assert [(r.success, r.internal_id) for r in mine] == [(r.success, r.internal_id) for r in results]
 
 
@@ -166,7 +166,7 @@ def _pick_up_in_a_new_interpreter(
         "import sys\n"
         "from suitetalk import Client\n"
         "with Client.from_profile() as client:\n"
-        "    for r in client.async_job(sys.argv[1]).wait(timeout=10, poll=0.01):\n"
+        "    for r in client.async_job(sys.argv[1]).wait(timeout=120, poll=0.01):\n"
         "        print(r.success, r.external_id)\n"
     )
     return subprocess.run(
@@ -174,14 +174,14 @@ def _pick_up_in_a_new_interpreter(
         env=subprocess_env(emulator_env(emulator), tmp_path),
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         check=False,
     )
 
 
 def test_expired_and_malformed_job_ids(client: Client, emulator: Emulator) -> None:
     job = client.async_delete_list(["999999"], record_type="customer")
-    job.wait(timeout=10, poll=POLL)
+    job.wait(timeout=120, poll=POLL)
     emulator.expire_async_jobs()
     with pytest.raises(AsyncJobExpiredError) as expired:
         client.async_job(job.id).status()

@@ -39,7 +39,7 @@ def status_of(s: Session, job_id: str) -> Any:
     return s.call("checkAsyncStatus", jobId=job_id).body.asyncStatusResult
 
 
-def wait_until_done(s: Session, job_id: str, timeout: float = 10.0) -> Any:
+def wait_until_done(s: Session, job_id: str, timeout: float = 120.0) -> Any:
     deadline = time.monotonic() + timeout
     while True:
         status = status_of(s, job_id)
@@ -49,7 +49,7 @@ def wait_until_done(s: Session, job_id: str, timeout: float = 10.0) -> Any:
         time.sleep(0.01)  # poll interval
 
 
-def status_when(s: Session, job_id: str, condition: Any, timeout: float = 10.0) -> Any:
+def status_when(s: Session, job_id: str, condition: Any, timeout: float = 60.0) -> Any:
     """The job's status once ``condition(status)`` holds (within ``timeout``)."""
     deadline = time.monotonic() + timeout
     while not condition(status := status_of(s, job_id)):
