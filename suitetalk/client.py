@@ -868,7 +868,7 @@ class Client:
         self, refs: Iterable[Any], *, record_type: str | None = None
     ) -> AsyncJob[list[WriteResult]]:
         """Delete records in a job (``asyncDeleteList``, 400 records per job)."""
-        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+        zeep_refs = self._async_refs("asyncDeleteList", refs, record_type)
         job: AsyncJob[list[WriteResult]] = submit(
             self._call,
             "asyncDeleteList",
@@ -884,7 +884,7 @@ class Client:
         self, refs: Iterable[Any], *, record_type: str | None = None
     ) -> AsyncJob[list[ReadResult]]:
         """Read records in a job (``asyncGetList``, 2,000 per job); ``wait()`` gives what get_list gives."""
-        zeep_refs = [self._as_ref(ref, record_type) for ref in refs]
+        zeep_refs = self._async_refs("asyncGetList", refs, record_type)
         job: AsyncJob[list[ReadResult]] = submit(
             self._call,
             "asyncGetList",
@@ -927,12 +927,25 @@ class Client:
         """A job submitted earlier, maybe by another process, from its :attr:`~suitetalk.jobs.AsyncJob.id`."""
         return pick_up(self._call, job_id, sleep=self._sleep)
 
+    def _async_refs(self, operation: str, refs: Iterable[Any], record_type: str | None) -> list[Any]:
+        prepared = prepare(
+            list(refs), lambda ref: self._as_ref(ref, record_type), operation=operation, strict=True
+        )
+        return [ref for _, ref in prepared.good]
+
     def _async_write(
         self, operation: str, records: Iterable[Any], record_type: str | None, preferences: Preferences | None
     ) -> AsyncJob[list[WriteResult]]:
-        zeep_records = [self._as_record(record, record_type, {}) for record in records]
-        if operation == "asyncUpsertList":
-            _require_external_id(zeep_records, operation)
+        def convert(record: Any) -> Any:
+            zeep_record = self._as_record(record, record_type, {})
+            if operation == "asyncUpsertList" and not getattr(zeep_record, "externalId", None):
+                raise RecordDataError(f"{operation} needs an external id on every record; this one has none")
+            return zeep_record
+
+        # A job is submitted whole: a record that cannot be sent fails the call before anything is sent,
+        # as strict=True does for the synchronous lists.
+        prepared = prepare(list(records), convert, operation=operation, strict=True)
+        zeep_records = [record for _, record in prepared.good]
 
         def safe(chunk: Sequence[Any]) -> bool:
             return operation != "asyncAddList" or all(getattr(r, "externalId", None) for r in chunk)
