@@ -29,6 +29,7 @@ from .errors import (
     AsyncJobNotCompleteError,
     AsyncJobTimeoutError,
     FaultError,
+    InputError,
     OutcomeUnknownError,
     SuiteTalkError,
 )
@@ -206,7 +207,7 @@ class AsyncJob(Generic[T]):
         limit); the job goes on in NetSuite, and ``wait`` can be called again.
         """
         if poll <= 0:
-            raise ValueError(f"poll must be a positive number of seconds, got {poll!r}")
+            raise InputError(f"poll must be a positive number of seconds, got {poll!r}")
         deadline = None if timeout is None else self._clock() + timeout
         while True:
             current = self.status()
