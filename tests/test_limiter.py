@@ -130,17 +130,19 @@ def test_a_rejection_halves_the_limit_once_per_generation_and_never_below_one() 
     assert limiter.max_limit == 8
 
 
-def test_successes_grow_the_limit_back_by_one_up_to_the_ceiling() -> None:
-    limiter = AdaptiveLimiter(4, increase_after=3)
+def test_successes_grow_the_limit_back_to_one_below_the_rejected_level_then_probe_it() -> None:
+    limiter = AdaptiveLimiter(4, increase_after=3, probe_after=5)
     with limiter.slot() as slot:
         slot.rejected()
-    assert limiter.limit == 2
+    assert (limiter.limit, limiter.ceiling) == (2, 4)
     seen = []
     for _ in range(12):
         with limiter.slot() as slot:
             slot.succeeded()
         seen.append(limiter.limit)
-    assert seen == [2, 2, 3, 3, 3, 4, 4, 4, 4, 4, 4, 4]
+    # Up by one every 3 successes to 3, one below the level NetSuite rejected; the level itself only after
+    # probe_after (5) more, and it stays there while nothing proves or disproves it.
+    assert seen == [2, 2, 3, 3, 3, 3, 3, 4, 4, 4, 4, 4]
 
 
 def test_a_rejection_resets_the_run_of_successes() -> None:
@@ -187,7 +189,7 @@ def test_raising_the_limit_at_runtime_wakes_the_waiters() -> None:
 
 
 def test_growth_after_successes_admits_a_waiter() -> None:
-    limiter = AdaptiveLimiter(2, increase_after=1)
+    limiter = AdaptiveLimiter(2, increase_after=1, probe_after=1)
     with limiter.slot() as slot:
         slot.rejected()
     assert limiter.limit == 1
@@ -238,7 +240,14 @@ def test_a_limit_must_be_a_whole_number_of_at_least_one(bad: object) -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"decrease_factor": 0.0}, {"decrease_factor": 1.0}, {"increase_after": 0}]
+    "kwargs",
+    [
+        {"decrease_factor": 0.0},
+        {"decrease_factor": 1.0},
+        {"increase_after": 0},
+        {"probe_after": 0},
+        {"probe_after": 8, "max_probe_after": 4},
+    ],
 )
 def test_bad_tuning_is_rejected(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be"):
@@ -247,20 +256,31 @@ def test_bad_tuning_is_rejected(kwargs: dict[str, float]) -> None:
 
 @given(
     start=st.integers(1, 50),
-    events=st.lists(st.one_of(st.sampled_from(["ok", "reject", "stale"]), st.integers(1, 50)), max_size=80),
+    events=st.lists(
+        st.one_of(st.sampled_from(["ok", "full", "reject", "stale"]), st.integers(1, 50)), max_size=120
+    ),
 )
-def test_the_limit_stays_between_one_and_the_ceiling(start: int, events: list[object]) -> None:
-    limiter = AdaptiveLimiter(start, increase_after=2)
+def test_the_limit_stays_between_one_and_the_maximum_and_below_the_ceiling(
+    start: int, events: list[object]
+) -> None:
+    limiter = AdaptiveLimiter(start, increase_after=2, probe_after=3, max_probe_after=12)
     for event in events:
-        before = limiter.limit
-        if event == "ok":
+        before, ceiling, probing = limiter.limit, limiter.ceiling, limiter.limit == limiter.ceiling
+        if event in ("ok", "full"):
             with limiter.slot() as slot:
+                if event == "full":
+                    slot.level = limiter.limit  # as if the slot had filled the limit
                 slot.succeeded()
             assert limiter.limit in (before, before + 1)
+            if limiter.limit > before and ceiling is not None:
+                assert limiter.limit <= ceiling  # growth never passes a remembered ceiling
         elif event == "reject":
             with limiter.slot() as slot:
                 slot.rejected()
-            assert limiter.limit == max(1, before // 2)
+            assert limiter.limit < before or before == 1
+            if probing:
+                assert limiter.limit == max(1, before - 1)
+            assert limiter.ceiling is not None
         elif event == "stale":
             Slot(limiter, generation=-1).rejected()  # a late report from a request sent under an older limit
             assert limiter.limit == before
@@ -268,5 +288,8 @@ def test_the_limit_stays_between_one_and_the_ceiling(start: int, events: list[ob
             assert isinstance(event, int)
             limiter.limit = event
             assert limiter.limit == limiter.max_limit == event
+            assert limiter.ceiling is None
         assert 1 <= limiter.limit <= limiter.max_limit
+        assert limiter.ceiling is None or limiter.limit <= limiter.ceiling
+        assert 3 <= limiter.probe_after <= 12
     assert limiter.in_flight == 0
