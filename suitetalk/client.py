@@ -41,7 +41,7 @@ from .errors import (
     TransportError,
 )
 from .jobs import AsyncJob, pick_up, submit, submit_search
-from .limiter import AdaptiveLimiter
+from .limiter import AdaptivePolicy, Limiter, open_limiter
 from .profiles import load_profile
 from .reconcile import reconcile_adds, reconcile_deletes
 from .records import RecordDataError, RecordRef, RecordTypeError, RecordTypes, build_record, to_plain
@@ -150,9 +150,19 @@ class Client:
         # A rejected request was not executed and cost NetSuite nothing, so one rejection is a hint, not
         # congestion: step down gently and climb back quickly. (Measured on 5,000 upserts at 10% injected
         # rejections: halving and waiting for 10 successes took 5.6x the ideal time, this 2.4x.)
-        self.limiter = AdaptiveLimiter(
-            self.config.concurrency or DEFAULT_CONCURRENCY, decrease_factor=0.8, increase_after=3
-        )
+        # The configuration names the limiter: this process's own, or a budget shared through Redis.
+        url = self.config.limiter_url
+        try:
+            self.limiter: Limiter = open_limiter(
+                url.get_secret_value() if url is not None else None,
+                credentials.account.passport_id,
+                limit=self.config.concurrency or DEFAULT_CONCURRENCY,
+                known=self.config.concurrency is not None,
+                policy=AdaptivePolicy(decrease_factor=0.8, increase_after=3),
+            )
+        except BaseException:
+            self.close()
+            raise
         # The transport takes the limiter's slots itself (for the time on the wire only), so the retry
         # controller gets none: it only decides what to retry and when.
         self._retry = RetryController(self.config.retry, sleep=sleep)
@@ -232,6 +242,9 @@ class Client:
         self._closed = True
         if self._session is not None:
             self._session.close()
+        limiter = getattr(self, "limiter", None)
+        if limiter is not None:
+            limiter.close()
         if self._remove_tmp is not None:
             self._remove_tmp()
 
@@ -347,7 +360,10 @@ class Client:
             else:
                 limit = info.get("integrationConcurrencyLimit")
                 if isinstance(limit, int) and limit > 0:
-                    self.limiter.limit = limit
+                    if str(info.get("limitType", "")) == "_integrationSpecific":
+                        # This integration has a limit of its own: its workers share that, not the account's.
+                        self.limiter.use_integration_budget(self.credentials.consumer_key)
+                    self.limiter.limit = limit  # a shared limiter publishes it to every worker
                     _LOG.info("integration concurrency limit: %d", limit)
             # Set last, so that a thread that sees it set (without the lock) also sees the limit applied.
             self._limit_known = True

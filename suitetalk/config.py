@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     BaseModel,
@@ -296,7 +296,8 @@ class RetryPolicy(_Settings):
 class ClientConfig(_Settings):
     """Everything about a client except the credentials."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # hide_input_in_errors: a limiter URL may carry a password, which a validation error must not repeat.
+    model_config = ConfigDict(frozen=True, extra="forbid", hide_input_in_errors=True)
 
     version: str = DEFAULT_VERSION
     endpoint: str | None = None
@@ -322,6 +323,26 @@ class ClientConfig(_Settings):
     search_prefetch: int | None = Field(default=None, ge=0, le=100)
     """Search pages fetched ahead while a search is iterated (``Client.search(prefetch=)`` overrides it);
     0 fetches one page at a time; ``None``: the concurrency limit, at most 8."""
+    limiter_url: SecretStr | None = Field(default_factory=lambda: _limiter_url_from_env(os.environ))
+    """Redis URL of a concurrency budget shared by every process and machine using the account
+    (``redis://host:6379/0``, ``rediss://`` for TLS; needs ``suitetalk[redis]``). ``None``: each client
+    limits its own threads. Defaults to ``$SUITETALK_LIMITER_URL``; see :mod:`suitetalk.limiter_redis`."""
+
+    @field_validator("limiter_url", mode="before")
+    @classmethod
+    def _limiter_url(cls, value: Any) -> Any:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        if raw is None or not isinstance(raw, str):
+            return value
+        if not raw.strip():
+            return None
+        parts = urlsplit(raw.strip())
+        if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError(
+                f"{redact_url(raw)!r} is not a Redis URL; expected redis://host:port/db (or rediss:// for "
+                "TLS), e.g. redis://localhost:6379/0"
+            )
+        return SecretStr(raw.strip())
 
     @model_validator(mode="before")
     @classmethod
@@ -499,3 +520,22 @@ def _fields_at(model: type[BaseModel] | None, loc: list[str]) -> list[str]:
         current = getattr(field_info, "annotation", None)
     fields = getattr(current, "model_fields", None)
     return list(fields) if isinstance(fields, dict) else []
+
+
+#: The environment variable naming a shared limiter's Redis URL.
+LIMITER_URL_ENV_VAR = "SUITETALK_LIMITER_URL"
+
+
+def _limiter_url_from_env(environ: Mapping[str, str]) -> SecretStr | None:
+    value = environ.get(LIMITER_URL_ENV_VAR, "").strip()
+    return SecretStr(value) if value else None
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password replaced by ``***``, for messages."""
+    parts = urlsplit(url.strip())
+    if parts.password is None:
+        return url.strip()
+    host = parts.netloc.rsplit("@", 1)[-1]
+    user = parts.username or ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, parts.fragment))

@@ -251,3 +251,15 @@ class AsyncJobTimeoutError(AsyncJobError):
 
 class ChangesError(InputError):
     """Incremental sync misused: a watermark that is not one, or read before the changes were all seen."""
+
+
+class LimiterError(SuiteTalkError):
+    """The shared concurrency limiter cannot be used (bad URL, ``redis`` not installed). Never retried.
+
+    Messages name the limiter's URL without its password.
+    """
+
+
+class LimiterUnavailableError(LimiterError):
+    """Redis, which holds the shared concurrency budget, could not be reached at start, or was lost for
+    longer than the limiter waits for it. No request was sent over the budget meanwhile."""

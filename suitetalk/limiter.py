@@ -15,8 +15,10 @@ failed probe doubles that run, up to a cap: at steady state a rejection costs on
 ceiling by one, so the limiter finds capacity that others freed, one level at a time.
 
 The rules live in :class:`AdaptivePolicy` and :class:`AdaptiveState`, plain values free of locks and I/O,
-so that every backend applies the same ones. :class:`AdaptiveLimiter` applies them for the threads of one
-process; :class:`Limiter` is all the transport knows of a limiter.
+so that every backend applies the same ones: :class:`AdaptiveLimiter` for the threads of one process, and
+the Redis-backed limiter in :mod:`suitetalk.limiter_redis` for many processes and machines. Both satisfy
+:class:`Limiter`, which is all the transport knows of them; :func:`open_limiter` builds the one the
+configuration names.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ __all__ = [
     "LimiterSlot",
     "LimiterStatus",
     "Slot",
+    "open_limiter",
 ]
 
 
@@ -493,3 +496,26 @@ def check_limit(value: int) -> None:
     """Raise ``ValueError`` unless ``value`` is a whole number of at least 1."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"a concurrency limit must be a whole number of at least 1, got {value!r}")
+
+
+def open_limiter(
+    url: str | None, account: str, *, limit: int, known: bool, policy: AdaptivePolicy
+) -> Limiter:
+    """The limiter a configuration names: in-process without ``url``, shared through Redis with one.
+
+    ``limit`` is the limit to start from; ``known`` says whether it is configured (published to a shared
+    budget) or a default until NetSuite tells the real one. Raises
+    :class:`~suitetalk.errors.LimiterError` (or its subclass ``LimiterUnavailableError``) when the shared
+    limiter cannot be used.
+    """
+    if url is None:
+        return AdaptiveLimiter(
+            limit,
+            decrease_factor=policy.decrease_factor,
+            increase_after=policy.increase_after,
+            probe_after=policy.probe_after,
+            max_probe_after=policy.max_probe_after,
+        )
+    from .limiter_redis import RedisLimiter  # redis is an optional extra: imported only when named
+
+    return RedisLimiter(url, account, limit=limit, known=known, policy=policy)

@@ -21,7 +21,8 @@ else ``default``. The ``NETSUITE_*`` environment variables of :meth:`Credentials
 file's values, so CI can inject secrets without touching the file; ``SUITETALK_ENDPOINT``,
 ``SUITETALK_VERSION`` and ``SUITETALK_CA_BUNDLE`` override the profile's ``endpoint``, ``version`` and
 ``verify`` (``suitetalk emulator`` prints
-them, so that a script follows it with no change).
+them, so that a script follows it with no change), and ``SUITETALK_LIMITER_URL`` its ``limiter_url`` (the
+Redis URL of a concurrency budget shared by many workers).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ CONFIG_ENV_VARS = {
     "endpoint": "SUITETALK_ENDPOINT",
     "version": "SUITETALK_VERSION",
     "verify": "SUITETALK_CA_BUNDLE",
+    "limiter_url": "SUITETALK_LIMITER_URL",
 }
 _CREDENTIAL_FIELDS = tuple(Credentials.ENV_VARS)
 #: Settings that are tables of their own (``[production.retry]``), not values.

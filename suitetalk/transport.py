@@ -30,7 +30,7 @@ from .errors import (
     TransportError,
     classify_fault,
 )
-from .limiter import AdaptiveLimiter, Slot
+from .limiter import Limiter, LimiterSlot
 from .namespaces import SOAP_ENV
 from .records import RecordDataError
 from .results import ns_id_of
@@ -77,7 +77,7 @@ def send(
     body: Mapping[str, Any],
     headers: Mapping[str, Any],
     *,
-    limiter: AdaptiveLimiter | None = None,
+    limiter: Limiter | None = None,
     read_body: Callable[[etree._Element], Any] | None = None,
 ) -> Reply:
     """Send ``operation`` once with ``headers`` (already filtered to the declared ones).
@@ -101,7 +101,7 @@ def send(
     client = service._client
     options = service._binding_options
     message, http_headers = _render(binding, client, options, operation, body, headers)
-    slot: Slot | None = None
+    slot: LimiterSlot | None = None
     error: SuiteTalkError | None = None
     result: Any = None
     response: requests.Response | None = None

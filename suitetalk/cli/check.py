@@ -27,6 +27,7 @@ from ..config import ConfigError, RetryPolicy, is_loopback_endpoint
 from ..errors import (
     AuthenticationError,
     InvalidVersionError,
+    LimiterError,
     PermissionDeniedError,
     SuiteTalkError,
     TransportError,
@@ -198,12 +199,16 @@ def _run(conn: Connection, checks: Checks) -> None:
     )
     try:
         client = conn.client(Profile(profile.name, profile.credentials, quick, profile.source))
+    except LimiterError as exc:
+        checks.fail("concurrency limiter", exc)
+        return
     except (BundleError, ConfigError) as exc:
         checks.fail("cannot load the WSDL", exc)
         return
     with client:
         if _login(client, profile, conn, checks, offset):
             _governance(client, checks)
+        _limiter(client, checks)
 
 
 def _profile(conn: Connection, checks: Checks) -> Profile | None:
@@ -485,4 +490,31 @@ def _governance(client: Any, checks: Checks) -> None:
     unallocated = account_info.get("unallocatedConcurrencyLimit")
     checks.add(
         "ok", f"account concurrency limit {account_limit}, {unallocated} not allocated to integrations"
+    )
+
+
+def _limiter(client: Any, checks: Checks) -> None:
+    """Which limiter keeps the requests under the limit, and how much of its budget is in use now."""
+    checks.section("Concurrency limiter")
+    try:
+        status = client.limiter.status()
+    except SuiteTalkError as exc:
+        checks.fail("concurrency limiter", exc)
+        return
+    if status.backend == "in-process":
+        checks.add(
+            "ok",
+            f"limiter: in-process (this process alone), limit {status.limit}",
+            [
+                "Several processes or machines on this account? Share one budget through Redis: "
+                "limiter_url in the profile, or SUITETALK_LIMITER_URL."
+            ],
+        )
+        return
+    ceiling = f", NetSuite rejected {status.ceiling} lately" if status.ceiling else ""
+    checks.add(
+        "warn" if status.backend != "redis" else "ok",
+        f"limiter: {status.backend} at {status.location}, budget {status.key}: {status.slots_in_use} of "
+        f"{status.limit} slot(s) in use, {status.waiting} waiting (maximum {status.max_limit}{ceiling}, "
+        f"{status.rejections} rejection(s) seen)",
     )

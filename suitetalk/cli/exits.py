@@ -19,6 +19,8 @@ from ..errors import (
     ConcurrencyLimitError,
     InputError,
     InvalidVersionError,
+    LimiterError,
+    LimiterUnavailableError,
     PermissionDeniedError,
     SuiteTalkError,
     TransportError,
@@ -80,6 +82,10 @@ def classify(error: BaseException) -> tuple[ExitCode, str]:
             "integrations may be using the account's limit; try again later or lower 'concurrency' in the "
             "profile.",
         )
+    if isinstance(error, LimiterUnavailableError):
+        return ExitCode.CONNECTION, str(error)
+    if isinstance(error, LimiterError):
+        return ExitCode.CONFIG, str(error)
     if isinstance(error, TransportError):
         return ExitCode.CONNECTION, str(error)
     if isinstance(error, ConfigError):
