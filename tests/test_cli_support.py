@@ -43,6 +43,7 @@ _CLEARED = (
     "SUITETALK_PROFILE",
     "SUITETALK_ENDPOINT",
     "SUITETALK_VERSION",
+    "SUITETALK_LIMITER_URL",
     *Credentials.ENV_VARS.values(),
 )
 

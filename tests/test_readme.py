@@ -19,8 +19,12 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+from redis_support import RedisServer, redis_server
+
 from suitetalk.emulator import Emulator
 from suitetalk.profiles import load_profile
+
+__all__ = ["redis_server"]  # a fixture, used by name
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.S | re.M)
@@ -29,6 +33,11 @@ EXPECTED = re.compile(r"print\(.*\)\s+# -> (.+)$")
 
 def blocks(language: str) -> list[str]:
     return [body for lang, body in BLOCK.findall(README.read_text()) if lang == language]
+
+
+def is_script(body: str) -> bool:
+    """A whole program (run as a file of its own, e.g. to start worker processes), not a snippet."""
+    return 'if __name__ == "__main__":' in body
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +75,7 @@ def profile_env(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def test_python_examples_run_in_order_and_print_what_they_say(profile_env: dict[str, str]) -> None:
-    scripts = [body for body in blocks("python") if "def test_" not in body]
+    scripts = [body for body in blocks("python") if "def test_" not in body and not is_script(body)]
     assert len(scripts) >= 5
     namespace: dict[str, object] = {}
     for script in scripts:
@@ -94,6 +103,27 @@ def test_pytest_plugin_example_passes(tmp_path: Path) -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
+
+
+def test_many_workers_example_runs_with_a_shared_limiter(
+    profile_env: dict[str, str], emulator: Emulator, redis_server: RedisServer, tmp_path: Path
+) -> None:
+    (example,) = [body for body in blocks("python") if is_script(body)]
+    (tmp_path / "many_workers.py").write_text(example)
+    before = emulator.store.count("customer")
+    run = subprocess.run(
+        [sys.executable, "many_workers.py"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+        env={**os.environ, **profile_env, "SUITETALK_LIMITER_URL": redis_server.url},
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    (expected,) = [m.group(1).strip() for line in example.splitlines() if (m := EXPECTED.search(line))]
+    assert expected in run.stdout
+    written = int(expected.split()[0])
+    assert emulator.store.count("customer") == before + written
 
 
 def test_profile_file_example_is_valid(tmp_path: Path) -> None:
