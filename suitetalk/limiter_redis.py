@@ -338,6 +338,11 @@ class RedisLimiter:
         }
         try:
             self._redis.ping()
+        except redis.AuthenticationError:
+            raise LimiterUnavailableError(
+                f"the shared concurrency limiter at {self._url.display} refused the password, or needs "
+                f"one (give it in the URL or in {PASSWORD_ENV_VAR})"
+            ) from None
         except self._errors as exc:
             if not self._url.fallback_local:
                 raise LimiterUnavailableError(
@@ -347,10 +352,9 @@ class RedisLimiter:
                 ) from None
             self._fall_back(f"cannot reach {self._url.display} ({type(exc).__name__})")
             return
-        except redis.AuthenticationError:
-            raise LimiterUnavailableError(
-                f"the shared concurrency limiter at {self._url.display} refused the password "
-                f"(from the URL or {PASSWORD_ENV_VAR})"
+        except redis.RedisError as exc:
+            raise LimiterError(
+                f"the shared concurrency limiter at {self._url.display} failed: {type(exc).__name__}: {exc}"
             ) from None
         if known:
             self.limit = limit

@@ -143,6 +143,28 @@ def test_the_opt_in_fallback_limits_locally_and_warns(caplog: pytest.LogCaptureF
         limiter.close()
 
 
+def test_a_password_protected_redis_takes_the_password_from_the_environment(
+    redis_server: RedisServer, limiters: list[RedisLimiter], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import redis
+
+    admin = redis.Redis(port=redis_server.port)
+    admin.config_set("requirepass", PASSWORD)
+    admin.close()
+    with pytest.raises(LimiterUnavailableError, match="refused the password, or needs one") as caught:
+        RedisLimiter(redis_server.url.replace("redis://", "redis://:wrong-one@"), ACCOUNT)
+    assert "wrong-one" not in str(caught.value)
+    with pytest.raises(LimiterUnavailableError, match="SUITETALK_LIMITER_PASSWORD"):
+        RedisLimiter(redis_server.url, ACCOUNT)
+    monkeypatch.setenv("SUITETALK_LIMITER_PASSWORD", PASSWORD)
+    limiter = RedisLimiter(redis_server.url, ACCOUNT, limit=2, known=True)
+    limiters.append(limiter)
+    with limiter.slot():
+        assert limiter.status().slots_in_use == 1
+    assert PASSWORD not in repr(limiter)
+    assert PASSWORD not in str(limiter.status())
+
+
 # -- the budget -------------------------------------------------------------------------------------------
 
 
