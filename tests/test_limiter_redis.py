@@ -14,10 +14,9 @@ from contextlib import ExitStack
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 from redis_support import TIMEOUT, RedisServer, free_port, redis_server, spawn, upsert_worker
 
-from suitetalk import Client, ClientConfig
+from suitetalk import Client, ClientConfig, ConfigError
 from suitetalk.emulator import Emulator
 from suitetalk.errors import LimiterError, LimiterUnavailableError, SuiteTalkError
 from suitetalk.limiter import AdaptiveLimiter, AdaptivePolicy, Limiter, open_limiter
@@ -75,7 +74,7 @@ def test_client_config_takes_the_url_from_the_environment_and_hides_it(
     assert PASSWORD not in repr(config)
     assert PASSWORD not in str(config)
     assert ClientConfig(limiter_url=None).limiter_url is None  # explicit: this process alone
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ConfigError) as caught:
         ClientConfig(limiter_url=f"memcached://:{PASSWORD}@localhost")
     assert "not a Redis URL" in str(caught.value)
     assert PASSWORD not in str(caught.value)
