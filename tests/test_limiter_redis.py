@@ -297,6 +297,19 @@ def test_redis_lost_for_longer_than_allowed_fails_typed_and_sends_nothing(
     assert sent == []
 
 
+def test_redis_lost_with_the_fallback_falls_back_to_local_limiting_and_warns(
+    redis_server: RedisServer, limiters: list[RedisLimiter], caplog: pytest.LogCaptureFixture
+) -> None:
+    limiter = shared(redis_server, limiters, limit=2, query="?redis_timeout=0.3&fallback=local")
+    redis_server.stop()
+    with caplog.at_level(logging.WARNING, logger="suitetalk.limiter"), limiter.slot() as slot:
+        assert limiter.fallen_back
+        assert limiter.in_flight == 1
+        slot.succeeded()
+    assert any("falling back" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert limiter.limit == 2  # the shared limit it knew, now for this process alone
+
+
 def test_redis_restarted_mid_run_the_clients_recover(redis_server: RedisServer) -> None:
     with Emulator(concurrency_limit=2, latency=0.02) as emulator:
         config = ClientConfig(
