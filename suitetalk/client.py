@@ -30,6 +30,8 @@ from . import endpoints
 from .auth import PassportBuilder
 from .bulk_input import invalid_read, invalid_write, prepare
 from .changes import DEFAULT_OVERLAP, Changes
+from .codec import Codec
+from .codec.store import load_schema_map
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
 from .errors import (
     ChangesError,
@@ -139,6 +141,7 @@ class Client:
         self.service_url = endpoints.service_url(credentials.account, self.version, self.config.endpoint)
         self._passports = PassportBuilder(credentials, clock=clock)
         self._remove_tmp: weakref.finalize[..., Any] | None = None
+        self._bundle_cache: WsdlCache | None = None
         self._session: requests.Session | None = None
         self._closed = False
         try:
@@ -193,6 +196,8 @@ class Client:
             max_response_bytes=self.config.max_response_bytes,
         )
         self._headers = OperationHeaders(self.service._binding)
+        schema = load_schema_map(wsdl_path, self.version, lambda: self.zeep, cache=self._bundle_cache)
+        self.codec = Codec(schema, self.zeep.get_type)
 
     @classmethod
     def from_profile(
@@ -265,12 +270,14 @@ class Client:
             # It is removed on close(), or when the client is garbage-collected or the interpreter exits.
             tmp = Path(tempfile.mkdtemp(prefix="suitetalk-wsdl-"))
             self._remove_tmp = weakref.finalize(self, shutil.rmtree, tmp, ignore_errors=True)
-            return WsdlCache(tmp).fetch(self.version, source, session=self._session)
+            self._bundle_cache = WsdlCache(tmp)
+            return self._bundle_cache.fetch(self.version, source, session=self._session)
         root = WsdlCache(self.config.wsdl_cache).root
         if self.config.endpoint or wsdl is not None:
             # A proxy's WSDL may differ from NetSuite's: cache it apart, by host.
             root = root / "hosts" / host
-        return WsdlCache(root).ensure(self.version, source, session=self._session)
+        self._bundle_cache = WsdlCache(root)
+        return self._bundle_cache.ensure(self.version, source, session=self._session)
 
     # -- sending ---------------------------------------------------------------------------------------------
 
@@ -304,6 +311,7 @@ class Client:
         preferences: Preferences | None = None,
         search_preferences: SearchPreferences | None = None,
         read_body: Callable[[Any], Any] | None = None,
+        codec: bool = True,
     ) -> Reply:
         if self._closed:
             raise ClientClosedError(
@@ -313,12 +321,23 @@ class Client:
         if not self._limit_known and operation != "getIntegrationGovernanceInfo":
             self._discover_limit()
         headers = self._headers_for(operation, preferences, search_preferences)
+        build_body = None
+        if codec:
+            # The codec reads the answers and writes the requests of the operations it covers; zeep the rest.
+            read_body = read_body or self.codec.response_reader(operation)
+            build_body = self.codec.request_builder(operation)
         lost: list[LostResponse] = []
 
         def attempt() -> Reply:
             try:
                 return send(
-                    self.service, operation, body, headers(), limiter=self.limiter, read_body=read_body
+                    self.service,
+                    operation,
+                    body,
+                    headers(),
+                    limiter=self.limiter,
+                    read_body=read_body,
+                    build_body=build_body,
                 )
             except LostResponse as exc:
                 lost.append(exc)  # the answer to a later attempt may show this attempt's effects
@@ -362,7 +381,7 @@ class Client:
             close = difflib.get_close_matches(operation, self._operations, n=3)
             hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
             raise InputError(f"the {self.version} WSDL has no operation {operation!r}{hint}")
-        return self._call(operation, body, safe=idempotent).body
+        return self._call(operation, body, safe=idempotent, codec=False).body
 
     @property
     def _operations(self) -> frozenset[str]:

@@ -281,6 +281,53 @@ class WsdlCache:
             log.warning("%s: fetching it again", exc)
         return self.fetch(version, source, session=session, timeout=timeout)
 
+    def read_derived(self, version: str, name: str) -> bytes | None:
+        """A file derived from ``version``'s bundle and stored beside it (such as the codec's schema map),
+        checked against the manifest like the bundle's own files; ``None`` if none is stored.
+
+        Raises :class:`CorruptBundleError` if the bundle or that file fails verification.
+        """
+        info = self.verify(version)
+        if name not in {f.path for f in info.files}:
+            return None
+        return (self.bundle_dir(version) / name).read_bytes()
+
+    def store_derived(self, version: str, name: str, content: bytes) -> None:
+        """Store ``content`` as ``name`` beside ``version``'s bundle and record it in the manifest.
+
+        The file and then the manifest are each replaced in one step, so a reader sees the old manifest or
+        the new one, never a manifest naming a half-written file. A bundle fetched again later drops it.
+        """
+        _checked_path(name)
+        if name == MANIFEST_NAME or "/" in name:
+            raise ValueError(f"{name!r} cannot be stored beside a bundle")
+        folder = self.bundle_dir(version)
+        info = self.verify(version)
+        manifest_path = folder / MANIFEST_NAME
+        data: Any = json.loads(manifest_path.read_bytes())
+        entry = {
+            "path": name,
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "url": "derived:" + name,
+            "references": [],
+        }
+        data["files"] = [f for f in data["files"] if f.get("path") != name] + [entry]
+        if name in {f.path for f in info.files if f.url and not f.url.startswith("derived:")}:
+            raise ValueError(f"{name!r} is a file of the bundle itself")
+        suffix = f".{secrets.token_hex(4)}.tmp"
+        target = folder / name
+        tmp_file = folder / (name + suffix)
+        tmp_manifest = folder / (MANIFEST_NAME + suffix)
+        try:
+            tmp_file.write_bytes(content)
+            os.replace(tmp_file, target)
+            tmp_manifest.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp_manifest, manifest_path)
+        finally:
+            for leftover in (tmp_file, tmp_manifest):
+                leftover.unlink(missing_ok=True)
+
     def list(self) -> builtins.list[BundleInfo]:
         """The bundles in the cache, oldest version first, as their manifests describe them (unverified)."""
         if not self.root.is_dir():
