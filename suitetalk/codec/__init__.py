@@ -21,7 +21,15 @@ from ..errors import TransportError
 from .schema_map import SchemaMap, SchemaMapError, compile_schema_map
 from .values import CodecValue
 
-__all__ = ["READ_OPERATIONS", "WRITE_OPERATIONS", "Codec", "CodecValue", "SchemaMap", "SchemaMapError", "compile_schema_map"]
+__all__ = [
+    "READ_OPERATIONS",
+    "WRITE_OPERATIONS",
+    "Codec",
+    "CodecValue",
+    "SchemaMap",
+    "SchemaMapError",
+    "compile_schema_map",
+]
 
 #: Operations whose answers the codec reads (and whose requests it writes).
 READ_OPERATIONS = WRITE_OPERATIONS = frozenset(

@@ -124,7 +124,7 @@ class Reader:
     def read(self, element: etree._Element, type_key: str | None = None) -> Any:
         """The value of ``element``; its type is ``type_key`` (default: the element's own, for a global one)."""
         info = self.schema.type(type_key) if type_key is not None else self.schema.element_type(element.tag)
-        return self._complex(element, info)
+        return self._complex(element, info, False)
 
     def read_response(self, element: etree._Element) -> Any:
         """An operation's response element (``<getResponse>``...) read as zeep's response body."""
@@ -172,11 +172,27 @@ class Reader:
             self._xsi_cache[cache_key] = found
         return found
 
-    def _complex(self, element: etree._Element, info: TypeInfo) -> Any:
+    @staticmethod
+    def _by_local_name(
+        info: TypeInfo, table: dict[str, tuple[str, Any, bool, bool]], child: etree._Element
+    ) -> tuple[str, Any, bool, bool] | None:
+        """A field matched by local name only (another namespace, or none), as zeep matches when lenient."""
+        tag = child.tag
+        if not isinstance(tag, str):
+            return None
+        local = tag.rsplit("}", 1)[-1]
+        field = info.by_name.get(local)
+        return None if field is None else table[field.tag]
+
+    def _complex(self, element: etree._Element, info: TypeInfo, allow_none: bool = True) -> Any:
         xsi_type = element.get(_XSI_TYPE)
         if xsi_type is not None:
             info = self._resolve_xsi(element, info, xsi_type)
         cls, template, list_names, table, attributes, simple = self._prepare(info)
+        if info.simple_content is None and (
+            not table and not attributes or allow_none and not len(element) and not element.attrib
+        ):
+            return None  # as zeep: an empty type, or a nested element with no content, reads as None
         values = template.copy()
         for name in list_names:
             values[name] = []
@@ -192,16 +208,24 @@ class Reader:
                 None if text is None else (text if simple is None else _convert(simple, text, info.name))
             )
         raw: deque[etree._Element] | None = None
+        seen: set[str] = set()
         for child in element:
             entry = table.get(child.tag)
             if entry is None:
-                if not isinstance(child.tag, str):
-                    continue  # comments and processing instructions carry no data
-                if raw is None:
-                    raw = deque()
-                raw.append(child)
-                continue
+                entry = self._by_local_name(info, table, child)
+                if entry is None:
+                    if raw is None:
+                        raw = deque()
+                    raw.append(child)
+                    continue
             name, how, repeats, is_simple = entry
+            if not repeats:
+                if name in seen:  # a second one: zeep keeps it unread, and so does the codec
+                    if raw is None:
+                        raw = deque()
+                    raw.append(child)
+                    continue
+                seen.add(name)
             if is_simple:
                 text = child.text
                 if text is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "compile_schema_map",
 ]
 
+_XSD = "http://www.w3.org/2001/XMLSchema"
 #: Version of the map's data layout; a stored map of another format is compiled again.
 FORMAT = 1
 SIMPLE_KINDS = frozenset({"str", "bool", "int", "float", "decimal", "datetime", "date", "time", "base64"})
@@ -77,7 +79,10 @@ def _simple_kind(xsd_type: Any) -> tuple[str, str | None]:
         if isinstance(xsd_type, cls):
             return kind, enum_key
     for cls in type(xsd_type).__mro__:
-        if cls.__module__ == "zeep.xsd.types.builtins" and cls.__name__ not in ("BuiltinType", "AnySimpleType"):
+        if cls.__module__ == "zeep.xsd.types.builtins" and cls.__name__ not in (
+            "BuiltinType",
+            "AnySimpleType",
+        ):
             return f"other:{cls.__name__}", enum_key
     return "str", enum_key
 
@@ -87,11 +92,33 @@ def _type_key(xsd_type: Any, owner: str) -> str:
     return str(qname.text) if qname is not None else f"#{owner}"
 
 
+def _from_schema_files(folder: Path) -> tuple[dict[str, list[str]], list[str]]:
+    """What zeep does not keep: every named enumeration's values, and the abstract complex types."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
+    found: dict[str, list[str]] = {}
+    abstract: list[str] = []
+    for path in sorted(folder.rglob("*.xsd")):
+        root = etree.parse(str(path), parser).getroot()
+        namespace = root.get("targetNamespace") or ""
+        for complex_type in root.iterfind(f"{{{_XSD}}}complexType[@abstract='true']"):
+            abstract.append(f"{{{namespace}}}{complex_type.get('name')}")
+        for simple in root.iterfind(f"{{{_XSD}}}simpleType[@name]"):
+            values = [
+                str(e.get("value")) for e in simple.iterfind(f"{{{_XSD}}}restriction/{{{_XSD}}}enumeration")
+            ]
+            if values:
+                found[f"{{{namespace}}}{simple.get('name')}"] = values
+    return dict(sorted(found.items())), sorted(abstract)
+
+
 def compile_schema_map(client: Any, binding_name: str, version: str) -> dict[str, Any]:
     """The schema map of a loaded zeep ``client`` as JSON-serialisable data.
 
     ``binding_name`` (a Clark name) selects the operations whose request, response and header elements are
-    recorded; ``version`` is stored to refuse a map of another version later.
+    recorded; ``version`` is stored to refuse a map of another version later. Enumerations are read from the
+    schema files beside the client's WSDL.
     """
     from zeep.xsd import ComplexType
     from zeep.xsd.elements import Element
@@ -115,7 +142,7 @@ def compile_schema_map(client: Any, binding_name: str, version: str) -> dict[str
         attrs = []
         for name, attribute in xsd_type.attributes:
             kind, enum = _simple_kind(attribute.type)
-            attrs.append([name, kind, attribute.default, enum])
+            attrs.append([name, kind, attribute.default, enum, 1 if attribute.required else 0])
         if attrs:
             entry["a"] = attrs
         content = xsd_type._element
@@ -126,11 +153,13 @@ def compile_schema_map(client: Any, binding_name: str, version: str) -> dict[str
         elems = []
         for name, element in xsd_type.elements:
             if not isinstance(element, Element):
-                raise SchemaMapError(f"{key}: {name} is a {type(element).__name__}, which the codec does not read")
+                raise SchemaMapError(
+                    f"{key}: {name} is a {type(element).__name__}, which the codec does not read"
+                )
             kind, enum = kind_of(element.type, element.qname.text)
             namespace = element.qname.namespace or ""
             repeats = element.max_occurs == "unbounded" or (element.max_occurs or 1) > 1
-            elems.append([name, namespace, kind, 1 if repeats else 0, enum])
+            elems.append([name, namespace, kind, 1 if repeats else 0, enum, 1 if element.min_occurs else 0])
         if elems:
             entry["e"] = elems
         # zeep lists the value classes of the type and of every type it extends
@@ -165,12 +194,15 @@ def compile_schema_map(client: Any, binding_name: str, version: str) -> dict[str
     while pending:
         key, xsd_type = pending.pop()
         types[key] = compile_type(key, xsd_type)
+    enums, abstract = _from_schema_files(Path(client.wsdl.location).parent)
     return {
         "format": FORMAT,
         "version": version,
         "types": dict(sorted(types.items())),
         "elements": dict(sorted(elements.items())),
         "operations": operations,
+        "enums": enums,
+        "abstract": abstract,
     }
 
 
@@ -189,6 +221,8 @@ class ElementInfo:
     repeats: bool
     enum: str | None = None
     """Key of the enumeration type the value is drawn from, if any."""
+    required: bool = False
+    """``minOccurs`` is at least 1."""
 
     @property
     def simple(self) -> bool:
@@ -209,6 +243,8 @@ class TypeInfo:
     by_tag: dict[str, ElementInfo] = field(default_factory=dict)
     by_name: dict[str, ElementInfo] = field(default_factory=dict)
     attribute_names: frozenset[str] = frozenset()
+    required_attributes: frozenset[str] = frozenset()
+    abstract: bool = False
     #: Filled in by the reader: anything it derives once per type (templates, value class).
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -253,6 +289,9 @@ class SchemaMap:
         self._infos: dict[str, TypeInfo] = {}
         self._lock = threading.Lock()
         self._by_local: dict[str, list[str]] | None = None
+        self._enums: Mapping[str, list[str]] = data.get("enums", {})
+        self._enum_sets: dict[str, frozenset[str]] = {}
+        self._abstract = frozenset(data.get("abstract", ()))
 
     def __repr__(self) -> str:
         return f"SchemaMap(version={self.version!r}, types={len(self._types)})"
@@ -271,17 +310,18 @@ class SchemaMap:
                 entry = self._types.get(key)
                 if entry is None:
                     raise SchemaMapError(f"the {self.version} schema has no type {key}")
-                info = self._build(key, entry)
+                info = self._build(key, entry, self._abstract)
                 self._infos[key] = info
         return info
 
     @staticmethod
-    def _build(key: str, entry: Mapping[str, Any]) -> TypeInfo:
+    def _build(key: str, entry: Mapping[str, Any], abstract: frozenset[str]) -> TypeInfo:
         elements = tuple(
-            ElementInfo(name, f"{{{ns}}}{name}" if ns else name, kind, bool(rep), enum)
-            for name, ns, kind, rep, enum in entry.get("e", ())
+            ElementInfo(name, f"{{{ns}}}{name}" if ns else name, kind, bool(rep), enum, bool(req))
+            for name, ns, kind, rep, enum, req in entry.get("e", ())
         )
         attributes = tuple((a[0], a[1], a[2], a[3]) for a in entry.get("a", ()))
+        required = frozenset(a[0] for a in entry.get("a", ()) if a[4])
         return TypeInfo(
             key=key,
             name=str(entry["n"]),
@@ -292,6 +332,8 @@ class SchemaMap:
             by_tag={e.tag: e for e in elements},
             by_name={e.name: e for e in elements},
             attribute_names=frozenset(a[0] for a in attributes),
+            required_attributes=required,
+            abstract=key in abstract,
         )
 
     def element_type(self, tag: str) -> TypeInfo:
@@ -310,6 +352,28 @@ class SchemaMap:
     @property
     def operations(self) -> frozenset[str]:
         return frozenset(self._operations)
+
+    def enumeration(self, key: str) -> frozenset[str] | None:
+        """The values of enumeration type ``key``; ``None`` if it is not an enumeration."""
+        found = self._enum_sets.get(key)
+        if found is None:
+            values = self._enums.get(key)
+            if values is None:
+                return None
+            found = self._enum_sets[key] = frozenset(values)
+        return found
+
+    def keys(self) -> list[str]:
+        """Every type key of the map."""
+        return list(self._types)
+
+    def derived(self, base: str) -> list[str]:
+        """The keys of the concrete types that are ``base`` or derive from it."""
+        return [
+            k
+            for k, e in self._types.items()
+            if (k == base or base in e.get("b", ())) and k not in self._abstract
+        ]
 
     def keys_named(self, local_name: str) -> list[str]:
         """Keys of the types whose local name is ``local_name`` (``Customer``), in any namespace."""

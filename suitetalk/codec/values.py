@@ -70,9 +70,9 @@ class CodecValue(CompoundValue):  # type: ignore[misc]
         if not isinstance(other, CompoundValue):
             return False
         if isinstance(other, CodecValue):
-            return type(other)._codec_type.key == type(self)._codec_type.key and dict(other.__values__) == dict(
-                self.__values__
-            )
+            return type(other)._codec_type.key == type(self)._codec_type.key and dict(
+                other.__values__
+            ) == dict(self.__values__)
         return False
 
     __hash__ = None  # type: ignore[assignment]
@@ -91,7 +91,11 @@ def value_class(info: TypeInfo, resolver: ZeepTypeResolver) -> type[CodecValue]:
         cls = type(
             info.name,
             (CodecValue,),
-            {"_codec_type": info, "_resolver": staticmethod(resolver), "__module__": "suitetalk.codec.objects"},
+            {
+                "_codec_type": info,
+                "_resolver": staticmethod(resolver),
+                "__module__": "suitetalk.codec.objects",
+            },
         )
         info.cache["class"] = cls
     return cls
@@ -126,7 +130,11 @@ def to_plain_value(value: Any, fallback: Callable[[Any], Any]) -> Any:
         item = values.get(name)
         if item is None or item == []:
             continue
-        if name == "customFieldList" and isinstance(item, CodecValue) and type(item)._codec_type.name == "CustomFieldList":
+        if (
+            name == "customFieldList"
+            and isinstance(item, CodecValue)
+            and type(item)._codec_type.name == "CustomFieldList"
+        ):
             custom = _custom_fields(item, fallback)
             if custom:
                 out["custom_fields"] = custom
@@ -186,7 +194,11 @@ def _custom_fields(custom_field_list: CodecValue, fallback: Callable[[Any], Any]
         if not key:
             raise ValueError("a custom field without scriptId or internalId cannot be converted")
         plain = _plain(values.get("value"), fallback)
-        if isinstance(ref, CodecValue) and type(ref)._codec_type.name == "DateCustomFieldRef" and plain is not None:
+        if (
+            isinstance(ref, CodecValue)
+            and type(ref)._codec_type.name == "DateCustomFieldRef"
+            and plain is not None
+        ):
             plain = {"date": plain}
         if plain is not None:
             out[str(key)] = plain

@@ -22,7 +22,7 @@ from lxml import etree
 from zeep.xsd.valueobjects import AnyObject, CompoundValue
 
 from ..namespaces import SOAP_ENV, XSI
-from .schema_map import EncodeError, SchemaMap, SchemaMapError, TypeInfo
+from .schema_map import ElementInfo, EncodeError, SchemaMap, SchemaMapError, TypeInfo
 from .values import CodecValue
 
 __all__ = ["Writer"]
@@ -191,7 +191,9 @@ class Writer:
 
     # -- values -----------------------------------------------------------------------------------------
 
-    def _fields_of(self, value: Any, declared: TypeInfo, path: str) -> tuple[TypeInfo, Mapping[str, Any], bool]:
+    def _fields_of(
+        self, value: Any, declared: TypeInfo, path: str
+    ) -> tuple[TypeInfo, Mapping[str, Any], bool]:
         """The type and fields of a complex value; the flag says whether fields may be unknown keys."""
         if isinstance(value, CodecValue):
             return type(value)._codec_type, value.__values__, False
@@ -214,7 +216,9 @@ class Writer:
         try:
             return self.schema.type(key)
         except SchemaMapError:
-            raise EncodeError(f"type {key} is not part of the {self.schema.version} schema", path=path) from None
+            raise EncodeError(
+                f"type {key} is not part of the {self.schema.version} schema", path=path
+            ) from None
 
     def _complex(
         self, parent: etree._Element, tag: str, value: Any, declared: TypeInfo, path: str, used: set[str]
@@ -229,13 +233,15 @@ class Writer:
             element.set(_XSI_TYPE, f"{prefix}:{info.name}")
         if from_mapping:
             unknown = [k for k in fields if k not in info.by_name and k not in info.attribute_names]
-            unknown = [k for k in unknown if k not in _INTERNAL and not (k == "_value_1" and info.simple_content)]
+            unknown = [
+                k for k in unknown if k not in _INTERNAL and not (k == "_value_1" and info.simple_content)
+            ]
             if unknown:
                 raise EncodeError(f"{info.name} has no field {unknown[0]!r}", path=path)
-        for name, kind, _default, _enum in info.attributes:
+        for name, kind, _default, enum_key in info.attributes:
             item = fields.get(name)
             if item is not None:
-                element.set(name, _text_for(kind)(item, f"{path}.{name}"))
+                element.set(name, self._text(kind, enum_key, item, f"{path}.{name}"))
         if info.simple_content is not None:
             item = fields.get("_value_1")
             if item is not None:
@@ -250,15 +256,29 @@ class Writer:
                 items: Iterable[Any] = item if isinstance(item, (list, tuple)) else [item]
                 for i, one in enumerate(items):
                     if one is not None:
-                        self._field(element, field.tag, field.kind, one, f"{where}[{i}]", used)
+                        self._field(element, field, one, f"{where}[{i}]", used)
             else:
-                self._field(element, field.tag, field.kind, item, where, used)
+                self._field(element, field, item, where, used)
 
-    def _field(self, parent: etree._Element, tag: str, kind: str, value: Any, path: str, used: set[str]) -> None:
-        if kind.startswith(("{", "#")):
-            self._complex(parent, tag, value, self.schema.type(kind), path, used)
+    def _field(
+        self, parent: etree._Element, field: ElementInfo, value: Any, path: str, used: set[str]
+    ) -> None:
+        if field.simple:
+            etree.SubElement(parent, field.tag).text = self._text(field.kind, field.enum, value, path)
         else:
-            etree.SubElement(parent, tag).text = _text_for(kind)(value, path)
+            self._complex(parent, field.tag, value, self.schema.type(field.kind), path, used)
+
+    def _text(self, kind: str, enum_key: str | None, value: Any, path: str) -> str:
+        text: str = _text_for(kind)(value, path)
+        if enum_key is not None:
+            allowed = self.schema.enumeration(enum_key)
+            if allowed is not None and text not in allowed:
+                shown = ", ".join(sorted(allowed)[:8]) + (", ..." if len(allowed) > 8 else "")
+                raise EncodeError(
+                    f"{text!r} is not a value of {enum_key.rsplit('}', 1)[-1]} (expected one of {shown})",
+                    path=path,
+                )
+        return text
 
 
 def _namespaces(schema: SchemaMap) -> list[str]:
