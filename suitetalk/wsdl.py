@@ -302,9 +302,19 @@ class WsdlCache:
         if name == MANIFEST_NAME or "/" in name:
             raise ValueError(f"{name!r} cannot be stored beside a bundle")
         folder = self.bundle_dir(version)
-        info = self.verify(version)
         manifest_path = folder / MANIFEST_NAME
+        info = _read_manifest(folder, version)
+        if any(f.path == name and not f.url.startswith("derived:") for f in info.files):
+            raise ValueError(f"{name!r} is a file of the bundle itself")
         data: Any = json.loads(manifest_path.read_bytes())
+        data["files"] = [f for f in data["files"] if f.get("path") != name]
+        suffix = f".{secrets.token_hex(4)}.tmp"
+        tmp_manifest = folder / (MANIFEST_NAME + suffix)
+        if len(data["files"]) != len(info.files):
+            # A damaged earlier copy is forgotten first, so that the bundle itself verifies again.
+            tmp_manifest.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp_manifest, manifest_path)
+        self.verify(version)
         entry = {
             "path": name,
             "size": len(content),
@@ -312,13 +322,9 @@ class WsdlCache:
             "url": "derived:" + name,
             "references": [],
         }
-        data["files"] = [f for f in data["files"] if f.get("path") != name] + [entry]
-        if name in {f.path for f in info.files if f.url and not f.url.startswith("derived:")}:
-            raise ValueError(f"{name!r} is a file of the bundle itself")
-        suffix = f".{secrets.token_hex(4)}.tmp"
+        data["files"].append(entry)
         target = folder / name
         tmp_file = folder / (name + suffix)
-        tmp_manifest = folder / (MANIFEST_NAME + suffix)
         try:
             tmp_file.write_bytes(content)
             os.replace(tmp_file, target)
