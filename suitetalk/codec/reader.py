@@ -16,7 +16,7 @@ import logging
 from collections import deque
 from collections.abc import Callable
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from lxml import etree
@@ -104,13 +104,17 @@ def converter(kind: str) -> Callable[[str], Any] | None:
     return _zeep_converter(name)
 
 
-def _convert(conv: Callable[[str], Any], text: str, where: str) -> Any:
+def _unreadable(text: str, type_name: str, name: str) -> None:
+    # zeep logs and reads such a value as None; the codec does the same, so that both read alike.
+    _LOG.warning("%s.%s: cannot read %r as its schema type; read as None", type_name, name, text[:40])
+    return None
+
+
+def _convert(conv: Callable[[str], Any], text: str, type_name: str, name: str) -> Any:
     try:
         return conv(text)
-    except (TypeError, ValueError, InvalidOperation, ArithmeticError):
-        # zeep logs and reads such a value as None; the codec does the same, so that both read alike.
-        _LOG.warning("%s: cannot read %r as its schema type; read as None", where, text[:40])
-        return None
+    except (TypeError, ValueError, ArithmeticError):
+        return _unreadable(text, type_name, name)
 
 
 class Reader:
@@ -119,12 +123,12 @@ class Reader:
     def __init__(self, schema: SchemaMap, resolver: ZeepTypeResolver) -> None:
         self.schema = schema
         self._resolver = resolver
-        self._xsi_cache: dict[tuple[str, str], TypeInfo] = {}
 
     def read(self, element: etree._Element, type_key: str | None = None) -> Any:
         """The value of ``element``; its type is ``type_key`` (default: the element's own, for a global one)."""
         info = self.schema.type(type_key) if type_key is not None else self.schema.element_type(element.tag)
-        return self._complex(element, info, False)
+        # xsi:type prefixes are resolved once per answer (an answer binds each prefix to one namespace).
+        return self._complex(element, info, {}, False)
 
     def read_response(self, element: etree._Element) -> Any:
         """An operation's response element (``<getResponse>``...) read as zeep's response body."""
@@ -136,89 +140,96 @@ class Reader:
         if prepared is not None:
             return prepared
         template: dict[str, Any] = {}
-        table: dict[str, tuple[str, Any, bool, bool]] = {}
+        # tag -> (field name, converter or None for text or the field's TypeInfo, repeats, mode)
+        # mode: 0 text as it is, 1 converted text, 2 a complex value
+        table: dict[str, tuple[str, Any, bool, int]] = {}
         for element in info.elements:
             template[element.name] = None
             if element.simple:
-                table[element.tag] = (element.name, converter(element.kind), element.repeats, True)
+                conv = converter(element.kind)
+                table[element.tag] = (element.name, conv, element.repeats, 0 if conv is None else 1)
             else:
-                table[element.tag] = (element.name, element.kind, element.repeats, False)
-        attributes: dict[str, tuple[str, Callable[[str], Any] | None]] = {}
+                table[element.tag] = (element.name, self.schema.type(element.kind), element.repeats, 2)
+        attributes: dict[str, Callable[[str], Any] | None] = {}
         for name, kind, default, _enum in info.attributes:
             template[name] = default
-            attributes[name] = (name, converter(kind))
+            attributes[name] = converter(kind)
         if info.simple_content is not None:
             template["_value_1"] = None
         list_names = tuple(e.name for e in info.elements if e.repeats)
         info.cache["template"] = template
         info.cache["list_names"] = list_names
         simple = converter(info.simple_content) if info.simple_content else None
-        prepared = (value_class(info, self._resolver), template, list_names, table, attributes, simple)
+        empty = info.simple_content is None and not table and not attributes
+        prepared = (value_class(info, self._resolver), template, list_names, table, attributes, simple, empty)
         info.cache["reader"] = prepared
         return prepared
 
-    def _resolve_xsi(self, element: etree._Element, declared: TypeInfo, xsi_type: str) -> TypeInfo:
+    def _resolve_xsi(
+        self, element: etree._Element, declared: TypeInfo, xsi_type: str, resolved: dict[str, TypeInfo]
+    ) -> TypeInfo:
+        found = resolved.get(xsi_type)
+        if found is not None:
+            return found
         prefix, _, local = xsi_type.rpartition(":")
         namespace = element.nsmap.get(prefix or None, "")
-        cache_key = (namespace, local)
-        found = self._xsi_cache.get(cache_key)
-        if found is None:
-            key = f"{{{namespace}}}{local}" if namespace else local
-            try:
-                found = self.schema.type(key)
-            except SchemaMapError:
-                _LOG.warning("unknown xsi:type %s on %s: read as %s", xsi_type, element.tag, declared.name)
-                return declared
-            self._xsi_cache[cache_key] = found
+        key = f"{{{namespace}}}{local}" if namespace else local
+        try:
+            found = self.schema.type(key)
+        except SchemaMapError:
+            _LOG.warning("unknown xsi:type %s on %s: read as %s", xsi_type, element.tag, declared.name)
+            return declared
+        resolved[xsi_type] = found
         return found
 
     @staticmethod
     def _by_local_name(
-        info: TypeInfo, table: dict[str, tuple[str, Any, bool, bool]], child: etree._Element
-    ) -> tuple[str, Any, bool, bool] | None:
+        info: TypeInfo, table: dict[str, tuple[str, Any, bool, int]], tag: str
+    ) -> tuple[str, Any, bool, int] | None:
         """A field matched by local name only (another namespace, or none), as zeep matches when lenient."""
-        tag = child.tag
-        if not isinstance(tag, str):
-            return None
-        local = tag.rsplit("}", 1)[-1]
-        field = info.by_name.get(local)
+        field = info.by_name.get(tag.rsplit("}", 1)[-1])
         return None if field is None else table[field.tag]
 
-    def _complex(self, element: etree._Element, info: TypeInfo, allow_none: bool = True) -> Any:
-        xsi_type = element.get(_XSI_TYPE)
-        if xsi_type is not None:
-            info = self._resolve_xsi(element, info, xsi_type)
-        cls, template, list_names, table, attributes, simple = self._prepare(info)
-        if info.simple_content is None and (
-            not table and not attributes or allow_none and not len(element) and not element.attrib
-        ):
+    def _complex(
+        self, element: etree._Element, info: TypeInfo, resolved: dict[str, TypeInfo], allow_none: bool = True
+    ) -> Any:
+        attrib = element.attrib
+        if attrib:
+            xsi_type = attrib.get(_XSI_TYPE)
+            if xsi_type is not None:
+                info = self._resolve_xsi(element, info, xsi_type, resolved)
+        cls, template, list_names, table, attributes, simple, empty = self._prepare(info)
+        if empty or (allow_none and not attrib and info.simple_content is None and not len(element)):
             return None  # as zeep: an empty type, or a nested element with no content, reads as None
         values = template.copy()
         for name in list_names:
             values[name] = []
-        if element.attrib:
-            for key, text in element.attrib.items():
-                attribute = attributes.get(key)
-                if attribute is not None:
-                    conv = attribute[1]
-                    values[key] = text if conv is None else _convert(conv, text, f"{info.name}@{key}")
+        if attrib:
+            for key, text in attrib.items():
+                if key in attributes:
+                    conv = attributes[key]
+                    values[key] = text if conv is None else _convert(conv, text, info.name, key)
         if info.simple_content is not None:
             text = element.text
             values["_value_1"] = (
-                None if text is None else (text if simple is None else _convert(simple, text, info.name))
+                None if text is None else (text if simple is None else _convert(simple, text, info.name, ""))
             )
         raw: deque[etree._Element] | None = None
         seen: set[str] = set()
+        get = table.get
         for child in element:
-            entry = table.get(child.tag)
+            tag = child.tag
+            entry = get(tag)
             if entry is None:
-                entry = self._by_local_name(info, table, child)
+                if not isinstance(tag, str):
+                    continue  # comments and processing instructions carry no data
+                entry = self._by_local_name(info, table, tag)
                 if entry is None:
                     if raw is None:
                         raw = deque()
                     raw.append(child)
                     continue
-            name, how, repeats, is_simple = entry
+            name, how, repeats, mode = entry
             if not repeats:
                 if name in seen:  # a second one: zeep keeps it unread, and so does the codec
                     if raw is None:
@@ -226,18 +237,21 @@ class Reader:
                     raw.append(child)
                     continue
                 seen.add(name)
-            if is_simple:
+            if mode == 0:
+                value: Any = child.text
+            elif mode == 1:
                 text = child.text
                 if text is None:
-                    value: Any = None
-                elif how is None:
-                    value = text
+                    value = None
                 else:
-                    value = _convert(how, text, f"{info.name}.{name}")
+                    try:
+                        value = how(text)
+                    except (TypeError, ValueError, ArithmeticError):
+                        value = _unreadable(text, info.name, name)
             elif child.get(_XSI_NIL) == "true":
                 value = None
             else:
-                value = self._complex(child, self.schema.type(how))
+                value = self._complex(child, how, resolved)
             if repeats:
                 values[name].append(value)
             else:

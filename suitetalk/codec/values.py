@@ -104,6 +104,9 @@ def value_class(info: TypeInfo, resolver: ZeepTypeResolver) -> type[CodecValue]:
 # -- plain data -------------------------------------------------------------------------------------------
 
 
+_AS_IS = (str, int, float, bool)
+
+
 def to_plain_value(value: Any, fallback: Callable[[Any], Any]) -> Any:
     """The plain form of a codec value, identical to what ``records.to_plain`` gives for zeep's object.
 
@@ -113,7 +116,7 @@ def to_plain_value(value: Any, fallback: Callable[[Any], Any]) -> Any:
     plain = info.cache.get("plain")
     if plain is None:
         plain = info.cache["plain"] = _plain_shape(info)
-    attributes, element_names, list_name = plain
+    attributes, elements, list_name = plain
     values = value.__values__
     attrs = []
     for name, default in attributes:
@@ -126,30 +129,36 @@ def to_plain_value(value: Any, fallback: Callable[[Any], Any]) -> Any:
     out: dict[str, Any] = {}
     for name in attrs:
         out[name] = _leaf(values[name], fallback)
-    for name in element_names:
+    for name, simple in elements:
         item = values.get(name)
-        if item is None or item == []:
+        if item is None:
             continue
-        if (
-            name == "customFieldList"
-            and isinstance(item, CodecValue)
-            and type(item)._codec_type.name == "CustomFieldList"
-        ):
-            custom = _custom_fields(item, fallback)
-            if custom:
-                out["custom_fields"] = custom
+        if simple and type(item) in _AS_IS:
+            out[name] = item
             continue
+        if type(item) is list:
+            if item:
+                out[name] = [_plain(x, fallback) for x in item]
+            continue
+        if name == "customFieldList" and isinstance(item, CodecValue):
+            if type(item)._codec_type.name == "CustomFieldList":
+                custom = _custom_fields(item, fallback)
+                if custom:
+                    out["custom_fields"] = custom
+                continue
         converted = _plain(item, fallback)
         if converted is not None and converted != []:
             out[name] = converted
     return out
 
 
-def _plain_shape(info: TypeInfo) -> tuple[tuple[tuple[str, str | None], ...], tuple[str, ...], str | None]:
+def _plain_shape(
+    info: TypeInfo,
+) -> tuple[tuple[tuple[str, str | None], ...], tuple[tuple[str, bool], ...], str | None]:
     only = info.list_element
     return (
         tuple((name, default) for name, _kind, default, _enum in info.attributes),
-        tuple(e.name for e in info.elements),
+        tuple((e.name, e.simple) for e in info.elements),
         only.name if only is not None else None,
     )
 
@@ -165,15 +174,18 @@ def _plain_list(items: Any, fallback: Callable[[Any], Any]) -> list[Any]:
 
 
 def _plain(item: Any, fallback: Callable[[Any], Any]) -> Any:
+    kind = type(item)
+    if kind in _AS_IS or item is None:
+        return item
     if isinstance(item, CodecValue):
         return to_plain_value(item, fallback)
-    if isinstance(item, list):
+    if kind is list:
         return [_plain(x, fallback) for x in item]
     return _leaf(item, fallback)
 
 
 def _leaf(item: Any, fallback: Callable[[Any], Any]) -> Any:
-    if item is None or isinstance(item, (bool, int, float, str)):
+    if item is None or isinstance(item, _AS_IS):
         return item
     if isinstance(item, datetime | date | time):
         return item.isoformat()
@@ -181,8 +193,6 @@ def _leaf(item: Any, fallback: Callable[[Any], Any]) -> Any:
         return float(item)
     if isinstance(item, bytes):
         return base64.b64encode(item).decode("ascii")
-    if isinstance(item, enum.Enum | AnyObject | etree._Element):
-        return fallback(item)
     return fallback(item)
 
 
