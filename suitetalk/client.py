@@ -50,7 +50,7 @@ from .records import RecordDataError, RecordRef, RecordTypeError, RecordTypes, b
 from .results import ReadResult, WriteResult, raise_for_status_of, write_response_list_from_xml
 from .retry import RetryController, RetryStats
 from .search import CriteriaError, SearchPage, SearchResults, build_basic_search, build_search
-from .transport import OperationHeaders, Reply, send
+from .transport import Reply, send
 from .wsdl import FetchError, WsdlCache, make_session, make_zeep_client
 
 __all__ = ["LIST_LIMITS", "Client"]
@@ -149,7 +149,6 @@ class Client:
         except BaseException:
             self.close()  # a half-built client leaves no temporary WSDL copy or open pool behind
             raise
-        self.types = RecordTypes(self.zeep, self.version)
         # A rejected request was not executed and cost NetSuite nothing, so one rejection is a hint, not
         # congestion: step down gently and climb back quickly. (Measured on 5,000 upserts at 10% injected
         # rejections: halving and waiting for 10 successes took 5.6x the ideal time, this 2.4x.)
@@ -188,16 +187,46 @@ class Client:
                     code="TLS_ERROR",
                 ) from exc
             raise
-        self.zeep, self.service = make_zeep_client(
-            wsdl_path,
-            self.service_url,
-            version=self.version,
-            session=self._session,
-            max_response_bytes=self.config.max_response_bytes,
-        )
-        self._headers = OperationHeaders(self.service._binding)
+        self._wsdl_path = wsdl_path
+        self._zeep: Any = None
+        self._service: Any = None
+        self._types: RecordTypes | None = None
+        self._zeep_lock = threading.Lock()
+        # The schema map stored beside the cached bundle makes the client ready without zeep's model of the
+        # WSDL (the slow part of a start); zeep is loaded when something needs it (see the zeep property).
         schema = load_schema_map(wsdl_path, self.version, lambda: self.zeep, cache=self._bundle_cache)
-        self.codec = Codec(schema, self.zeep.get_type)
+        self.codec = Codec(schema, lambda key: self.zeep.get_type(key))
+
+    @property
+    def zeep(self) -> Any:
+        """zeep's client for the WSDL (loaded on first use: requests, record building, ``call``)."""
+        if self._zeep is None:
+            with self._zeep_lock:
+                if self._zeep is None:
+                    zeep_client, service = make_zeep_client(
+                        self._wsdl_path,
+                        self.service_url,
+                        version=self.version,
+                        session=self._session,
+                        max_response_bytes=self.config.max_response_bytes,
+                    )
+                    self._service = service
+                    self._zeep = zeep_client
+        return self._zeep
+
+    @property
+    def service(self) -> Any:
+        """zeep's service bound to the account's endpoint (loads zeep's model on first use)."""
+        if self._service is None:
+            self.zeep  # noqa: B018 (loads both)
+        return self._service
+
+    @property
+    def types(self) -> RecordTypes:
+        """The record, search and core types of this client's WSDL (zeep types; loads zeep on first use)."""
+        if self._types is None:
+            self._types = RecordTypes(self.zeep, self.version)
+        return self._types
 
     @classmethod
     def from_profile(
@@ -287,7 +316,7 @@ class Client:
         preferences: Preferences | None,
         search_preferences: SearchPreferences | None,
     ) -> Callable[[], dict[str, Any]]:
-        declared = self._headers.declared(operation)
+        declared = self.codec.schema.operation(operation).header_names
         static: dict[str, Any] = {}
         prefs = (preferences or self.config.preferences).to_header()
         if prefs and "preferences" in declared:
@@ -385,7 +414,7 @@ class Client:
 
     @property
     def _operations(self) -> frozenset[str]:
-        return frozenset(self.service._binding._operations)
+        return self.codec.schema.operations
 
     # -- records and references ------------------------------------------------------------------------------
 

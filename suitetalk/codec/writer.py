@@ -247,8 +247,13 @@ class Writer:
             if item is not None:
                 element.text = _text_for(info.simple_content)(item, path)
             return
-        for field in info.elements:
-            item = fields.get(field.name)
+        if from_mapping:
+            present = [(f, fields.get(f.name)) for f in info.elements]
+        else:
+            # zeep's and the codec's objects hold their fields in schema order: only the set ones are visited.
+            by_name = info.by_name
+            present = [(by_name[k], v) for k, v in fields.items() if v is not None and k in by_name]
+        for field, item in present:
             if item is None:
                 continue
             where = f"{path}.{field.name}"
