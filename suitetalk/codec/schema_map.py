@@ -34,7 +34,7 @@ __all__ = [
 
 _XSD = "http://www.w3.org/2001/XMLSchema"
 #: Version of the map's data layout; a stored map of another format is compiled again.
-FORMAT = 1
+FORMAT = 2
 SIMPLE_KINDS = frozenset({"str", "bool", "int", "float", "decimal", "datetime", "date", "time", "base64"})
 
 
@@ -195,15 +195,46 @@ def compile_schema_map(client: Any, binding_name: str, version: str) -> dict[str
         key, xsd_type = pending.pop()
         types[key] = compile_type(key, xsd_type)
     enums, abstract = _from_schema_files(Path(client.wsdl.location).parent)
+    namespaces: list[str] = []
     return {
         "format": FORMAT,
         "version": version,
-        "types": dict(sorted(types.items())),
+        "types": {key: _compact(entry, namespaces) for key, entry in sorted(types.items())},
+        "ns": namespaces,
         "elements": dict(sorted(elements.items())),
         "operations": operations,
         "enums": enums,
         "abstract": abstract,
     }
+
+
+def _compact(entry: dict[str, Any], namespaces: list[str]) -> dict[str, Any]:
+    """``entry`` with its namespaces as indexes into ``namespaces`` (the stored map is then much smaller,
+    and a client reads it at start-up): ``{ns}Name`` becomes ``[index, "Name"]``."""
+    index = {ns: i for i, ns in enumerate(namespaces)}
+
+    def ns_index(namespace: str) -> int:
+        if namespace not in index:
+            index[namespace] = len(namespaces)
+            namespaces.append(namespace)
+        return index[namespace]
+
+    def key(value: str | None) -> Any:
+        if value is None or not value.startswith("{"):
+            return value
+        namespace, _, local = value[1:].partition("}")
+        return [ns_index(namespace), local]
+
+    out = dict(entry)
+    if "e" in entry:
+        out["e"] = [
+            [n, ns_index(ns), key(kind), rep, key(enum), req] for n, ns, kind, rep, enum, req in entry["e"]
+        ]
+    if "a" in entry:
+        out["a"] = [[n, kind, default, key(enum), req] for n, kind, default, enum, req in entry["a"]]
+    if "b" in entry:
+        out["b"] = [key(b) for b in entry["b"]]
+    return out
 
 
 # -- the runtime map -----------------------------------------------------------------------------------------
@@ -292,6 +323,7 @@ class SchemaMap:
         self._enums: Mapping[str, list[str]] = data.get("enums", {})
         self._enum_sets: dict[str, frozenset[str]] = {}
         self._abstract = frozenset(data.get("abstract", ()))
+        self._namespaces: list[str] = list(data["ns"])
 
     def __repr__(self) -> str:
         return f"SchemaMap(version={self.version!r}, types={len(self._types)})"
@@ -314,13 +346,26 @@ class SchemaMap:
                 self._infos[key] = info
         return info
 
-    @staticmethod
-    def _build(key: str, entry: Mapping[str, Any], abstract: frozenset[str]) -> TypeInfo:
+    def _key(self, value: Any) -> Any:
+        """A stored ``[namespace index, name]`` as the Clark name it stands for; anything else as it is."""
+        if isinstance(value, list):
+            return f"{{{self._namespaces[value[0]]}}}{value[1]}"
+        return value
+
+    def _build(self, key: str, entry: Mapping[str, Any], abstract: frozenset[str]) -> TypeInfo:
+        ns = self._namespaces
         elements = tuple(
-            ElementInfo(name, f"{{{ns}}}{name}" if ns else name, kind, bool(rep), enum, bool(req))
-            for name, ns, kind, rep, enum, req in entry.get("e", ())
+            ElementInfo(
+                name,
+                f"{{{ns[i]}}}{name}" if ns[i] else name,
+                self._key(kind),
+                bool(rep),
+                self._key(enum),
+                bool(req),
+            )
+            for name, i, kind, rep, enum, req in entry.get("e", ())
         )
-        attributes = tuple((a[0], a[1], a[2], a[3]) for a in entry.get("a", ()))
+        attributes = tuple((a[0], a[1], a[2], self._key(a[3])) for a in entry.get("a", ()))
         required = frozenset(a[0] for a in entry.get("a", ()) if a[4])
         return TypeInfo(
             key=key,
@@ -328,7 +373,7 @@ class SchemaMap:
             attributes=attributes,
             elements=elements,
             simple_content=entry.get("s"),
-            bases=tuple(entry.get("b", ())),
+            bases=tuple(self._key(b) for b in entry.get("b", ())),
             by_tag={e.tag: e for e in elements},
             by_name={e.name: e for e in elements},
             attribute_names=frozenset(a[0] for a in attributes),
@@ -369,11 +414,13 @@ class SchemaMap:
 
     def derived(self, base: str) -> list[str]:
         """The keys of the concrete types that are ``base`` or derive from it."""
-        return [
-            k
-            for k, e in self._types.items()
-            if (k == base or base in e.get("b", ())) and k not in self._abstract
-        ]
+        found = []
+        for key, entry in self._types.items():
+            if key not in self._abstract and (
+                key == base or base in (self._key(b) for b in entry.get("b", ()))
+            ):
+                found.append(key)
+        return found
 
     def keys_named(self, local_name: str) -> list[str]:
         """Keys of the types whose local name is ``local_name`` (``Customer``), in any namespace."""
