@@ -86,7 +86,8 @@ def bench_page(wsdl: Path, codec: Codec, rounds: int) -> bytes:
         return [to_plain(r) for r in body.searchResult.recordList.record]
 
     expected, got = with_zeep(), with_codec()
-    assert len(got) == 1000 and got == expected, "the codec and zeep read the page differently"
+    assert len(got) == 1000, "expected 1000 records"
+    assert got == expected, "the codec and zeep read the page differently"
     elements = sum(1 for _ in etree.fromstring(page, parser).iter())
     zeep_times, codec_times = [], []
     for _ in range(rounds):  # interleaved, so that both see the same load
@@ -95,7 +96,8 @@ def bench_page(wsdl: Path, codec: Codec, rounds: int) -> bytes:
     zeep_time, codec_time = statistics.median(zeep_times), statistics.median(codec_times)
     parse_time = _median_time(lambda: etree.fromstring(page, parser), rounds)
     print(
-        f"\n1. 1000-customer page ({len(page) / 1e6:.1f} MB, {elements:,} elements) to plain data, median CPU time\n"
+        f"\n1. 1000-customer page ({len(page) / 1e6:.1f} MB, {elements:,} elements) to plain data, "
+        "median CPU time\n"
         f"   zeep (default settings): {zeep_time:.3f} s\n"
         f"   codec:                   {codec_time:.3f} s  = {codec_time / zeep_time:.3f}x zeep "
         f"(lxml parse alone {parse_time:.3f} s)"
@@ -145,7 +147,10 @@ def bench_round_trips(wsdl: Path, codec: Codec, calls: int) -> None:
             account="1234567", consumer_key="ck", consumer_secret="cs", token_id="tk", token_secret="ts"
         )
         config = ClientConfig(
-            endpoint=f"http://127.0.0.1:{port}", version=VERSION, concurrency=5, retry=RetryPolicy(max_attempts=1)
+            endpoint=f"http://127.0.0.1:{port}",
+            version=VERSION,
+            concurrency=5,
+            retry=RetryPolicy(max_attempts=1),
         )
         builder = PassportBuilder(credentials)
         bare = zeep.Client(str(wsdl))  # default settings
@@ -154,16 +159,24 @@ def bench_round_trips(wsdl: Path, codec: Codec, calls: int) -> None:
             ref = client.ref("customer", 1001)
             records = [
                 client.record(
-                    "customer", companyName=f"Bulk {i}", external_id=f"B-{i}", email=f"b{i}@x.test", phone="555"
+                    "customer",
+                    companyName=f"Bulk {i}",
+                    external_id=f"B-{i}",
+                    email=f"b{i}@x.test",
+                    phone="555",
                 )
                 for i in range(100)
             ]
             zeep_ref = bare.get_type(ref._xsd_type.qname)(internalId="1001", type="customer")
             customer = bare.get_type(records[0]._xsd_type.qname)
-            zeep_records = [customer(**{k: v for k, v in r.__values__.items() if v is not None}) for r in records]
+            zeep_records = [
+                customer(**{k: v for k, v in r.__values__.items() if v is not None}) for r in records
+            ]
 
             def bare_get() -> Any:
-                return service.get(baseRef=zeep_ref, _soapheaders={"tokenPassport": builder.build().to_zeep()})
+                return service.get(
+                    baseRef=zeep_ref, _soapheaders={"tokenPassport": builder.build().to_zeep()}
+                )
 
             def bare_upsert() -> Any:
                 return service.upsertList(
@@ -171,10 +184,19 @@ def bench_round_trips(wsdl: Path, codec: Codec, calls: int) -> None:
                 )
 
             assert client.get("customer", 1001).internalId == bare_get().body.readResponse.record.internalId
-            assert len(client.upsert_list(records)) == 100 == len(bare_upsert().body.writeResponseList.writeResponse)
+            assert (
+                len(client.upsert_list(records))
+                == 100
+                == len(bare_upsert().body.writeResponseList.writeResponse)
+            )
             for name, ours, theirs, n in (
                 ("one get", lambda: client.get("customer", 1001), bare_get, calls),
-                ("100-record upsertList", lambda: client.upsert_list(records), bare_upsert, max(20, calls // 5)),
+                (
+                    "100-record upsertList",
+                    lambda: client.upsert_list(records),
+                    bare_upsert,
+                    max(20, calls // 5),
+                ),
             ):
                 mine, bare_times = [], []
                 for _ in range(n):
@@ -186,7 +208,9 @@ def bench_round_trips(wsdl: Path, codec: Codec, calls: int) -> None:
                     mine.append(t1 - t0)
                     bare_times.append(t2 - t1)
                 a, b = statistics.median(mine), statistics.median(bare_times)
-                print(f"   {name}: client {a * 1000:.2f} ms, bare default zeep {b * 1000:.2f} ms = {a / b:.2f}x")
+                print(
+                    f"   {name}: client {a * 1000:.2f} ms, bare default zeep {b * 1000:.2f} ms = {a / b:.2f}x"
+                )
     finally:
         process.terminate()
         process.join(10)
@@ -213,7 +237,9 @@ def rss():
     for line in open("/proc/self/status"):
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
-envelope = etree.fromstring(page[: page.index(b"</platformCore:record>") + 22] + b"</platformCore:recordList></platformCore:searchResult></platformMsgs:searchMoreWithIdResponse></soapenv:Body></soapenv:Envelope>", parser)
+closing = b"</platformCore:recordList></platformCore:searchResult></platformMsgs:searchMoreWithIdResponse>"
+first = page[: page.index(b"</platformCore:record>") + 22] + closing + b"</soapenv:Body></soapenv:Envelope>"
+envelope = etree.fromstring(first, parser)
 codec.reader.read(envelope[-1][0])
 del envelope
 open("/proc/self/clear_refs", "w").write("5")  # reset the peak to the current size
@@ -242,12 +268,15 @@ def bench_memory(codec: Codec, page: bytes) -> None:
     added = result["peak"] - result["base"]
     print(
         f"\n4. peak memory reading one 1000-record page ({len(page) / 2**20:.1f} MiB of XML) into records: "
-        f"+{added / 2**20:.1f} MiB = {added / len(page):.2f}x the page (page bytes not counted: read beforehand)"
+        f"+{added / 2**20:.1f} MiB = {added / len(page):.2f}x the page "
+        "(the page's bytes themselves not counted: read beforehand)"
     )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("bundle", nargs="?", type=Path, default=_default_bundle())
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--calls", type=int, default=200)

@@ -30,7 +30,9 @@ CANDIDATE = """
 import json, sys, time
 w0, c0 = time.perf_counter(), time.process_time()
 from suitetalk import Client, ClientConfig, Credentials
-credentials = Credentials(account="1234567", consumer_key="ck", consumer_secret="cs", token_id="tk", token_secret="ts")
+credentials = Credentials(
+    account="1234567", consumer_key="ck", consumer_secret="cs", token_id="tk", token_secret="ts"
+)
 client = Client(credentials, ClientConfig(version=sys.argv[2], wsdl_cache=sys.argv[1]))
 w1, c1 = time.perf_counter(), time.process_time()
 client.zeep
@@ -55,7 +57,9 @@ def run(code: str, *args: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "bundle", nargs="?", default=os.environ.get("SUITETALK_NETSUITE_WSDL", "/work/shared/wsdl/2023_2")
     )

@@ -76,7 +76,10 @@ def customer_xml(schema: SchemaMap, version: str, i: int, rng: random.Random, ta
     parts.append(f"<{rel}:customFieldList>")
     for script_id, ref_type, text in CUSTOM_FIELDS:
         if text is None:
-            value = f'<{core}:value internalId="{rng.randint(1, 9)}" typeId="7"><{core}:name>North</{core}:name></{core}:value>'
+            value = (
+                f'<{core}:value internalId="{rng.randint(1, 9)}" typeId="7">'
+                f"<{core}:name>North</{core}:name></{core}:value>"
+            )
         else:
             value = f"<{core}:value>{text}</{core}:value>"
         parts.append(
@@ -116,7 +119,8 @@ def search_page(schema: SchemaMap, version: str, records: int = 1000, seed: int 
         "<platformMsgs:searchMoreWithIdResponse><platformCore:searchResult>"
         '<platformCore:status isSuccess="true"/>'
         f"<platformCore:totalRecords>{records * 20}</platformCore:totalRecords>"
-        f"<platformCore:pageSize>{records}</platformCore:pageSize><platformCore:totalPages>20</platformCore:totalPages>"
+        f"<platformCore:pageSize>{records}</platformCore:pageSize>"
+        "<platformCore:totalPages>20</platformCore:totalPages>"
         "<platformCore:pageIndex>2</platformCore:pageIndex>"
         "<platformCore:searchId>WEBSERVICES_BENCH_SEARCH</platformCore:searchId>"
         f"<platformCore:recordList>{rows}</platformCore:recordList>"
@@ -144,7 +148,8 @@ def upsert_list_answer(version: str, records: int = 100) -> bytes:
         for i in range(records)
     )
     body = (
-        '<platformMsgs:upsertListResponse><platformMsgs:writeResponseList><platformCore:status isSuccess="true"/>'
+        "<platformMsgs:upsertListResponse><platformMsgs:writeResponseList>"
+        '<platformCore:status isSuccess="true"/>'
         f"{items}</platformMsgs:writeResponseList></platformMsgs:upsertListResponse>"
     )
     return _envelope(version, body)

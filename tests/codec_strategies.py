@@ -162,13 +162,15 @@ def same_value(zeep_value: Any, codec_value: Any, path: str = "value") -> None:
             same_value(zeep_value[name], codec_value[name], f"{path}.{name}")
         return
     if isinstance(zeep_value, list):
-        assert isinstance(codec_value, list) and len(codec_value) == len(zeep_value), path
+        assert isinstance(codec_value, list), path
+        assert len(codec_value) == len(zeep_value), path
         for i, (a, b) in enumerate(zip(zeep_value, codec_value, strict=True)):
             same_value(a, b, f"{path}[{i}]")
         return
     if isinstance(zeep_value, datetime):
         assert isinstance(codec_value, datetime), path
-        assert codec_value == zeep_value and codec_value.utcoffset() == zeep_value.utcoffset(), path
+        assert codec_value == zeep_value, path
+        assert codec_value.utcoffset() == zeep_value.utcoffset(), path
         assert codec_value.isoformat() == zeep_value.isoformat(), path
         return
     assert type(codec_value) is type(zeep_value), f"{path}: {type(codec_value)} != {type(zeep_value)}"

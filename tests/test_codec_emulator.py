@@ -36,7 +36,9 @@ def emulator(request: pytest.FixtureRequest) -> Iterator[Emulator]:
 @pytest.fixture(scope="module")
 def client(emulator: Emulator) -> Iterator[tuple[Client, HistoryPlugin]]:
     config = ClientConfig(
-        endpoint=emulator.base_url, version=emulator.version, retry=RetryPolicy(initial_wait=0.001, max_wait=0.01)
+        endpoint=emulator.base_url,
+        version=emulator.version,
+        retry=RetryPolicy(initial_wait=0.001, max_wait=0.01),
     )
     with Client(emulator.credentials, config) as bound:
         history = HistoryPlugin(maxlen=1)
@@ -84,7 +86,8 @@ def test_answers_read_as_zeep_reads_and_requests_are_valid(
     ids = [r.internal_id for r in results]
     record = c.get("customer", ids[0])
     assert isinstance(record, CodecValue)
-    assert record.companyName == "Codec 0" and record.creditLimit == 1000.5
+    assert record.companyName == "Codec 0"
+    assert record.creditLimit == 1000.5
     _check_last(c, history, "get", netsuite_bundle)
 
     read = c.get_list(ids[:5], record_type="customer")

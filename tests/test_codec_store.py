@@ -50,12 +50,14 @@ def test_the_map_is_stored_beside_the_bundle_and_loaded_without_zeep(cached: tup
     first = load_schema_map(wsdl, VERSION, zeep, cache=cache)
     assert zeep.loads == 1
     listed = {f.path: f for f in cache.verify(VERSION).files}
-    assert MAP_NAME in listed and listed[MAP_NAME].size == (cache.bundle_dir(VERSION) / MAP_NAME).stat().st_size
+    assert MAP_NAME in listed
+    assert listed[MAP_NAME].size == (cache.bundle_dir(VERSION) / MAP_NAME).stat().st_size
 
     store._memo.clear()
     second = load_schema_map(wsdl, VERSION, zeep, cache=cache)
     assert zeep.loads == 1  # read from the cache: zeep's model was not needed
-    assert isinstance(second, SchemaMap) and second.data == json.loads(json.dumps(first.data))
+    assert isinstance(second, SchemaMap)
+    assert second.data == json.loads(json.dumps(first.data))
 
 
 def test_a_damaged_map_is_detected_and_compiled_again(cached: tuple[WsdlCache, Path]) -> None:

@@ -104,8 +104,8 @@ def converter(kind: str) -> Callable[[str], Any] | None:
     return _zeep_converter(name)
 
 
-def _unreadable(text: str, type_name: str, name: str) -> None:
-    # zeep logs and reads such a value as None; the codec does the same, so that both read alike.
+def _unreadable(text: str, type_name: str, name: str) -> Any:
+    """None, logged: zeep logs and reads such a value as None; the codec does the same (both read alike)."""
     _LOG.warning("%s.%s: cannot read %r as its schema type; read as None", type_name, name, text[:40])
     return None
 
@@ -125,7 +125,7 @@ class Reader:
         self._resolver = resolver
 
     def read(self, element: etree._Element, type_key: str | None = None) -> Any:
-        """The value of ``element``; its type is ``type_key`` (default: the element's own, for a global one)."""
+        """The value of ``element``; its type is ``type_key`` (default: that of the global element)."""
         info = self.schema.type(type_key) if type_key is not None else self.schema.element_type(element.tag)
         # xsi:type prefixes are resolved once per answer (an answer binds each prefix to one namespace).
         return self._complex(element, info, {}, False)
@@ -205,14 +205,18 @@ class Reader:
         for name in list_names:
             values[name] = []
         if attrib:
-            for key, text in attrib.items():
+            for key, attr_text in attrib.items():
                 if key in attributes:
                     conv = attributes[key]
-                    values[key] = text if conv is None else _convert(conv, text, info.name, key)
+                    name = str(key)
+                    raw_text = str(attr_text)
+                    values[name] = raw_text if conv is None else _convert(conv, raw_text, info.name, name)
         if info.simple_content is not None:
-            text = element.text
+            content = element.text
             values["_value_1"] = (
-                None if text is None else (text if simple is None else _convert(simple, text, info.name, ""))
+                None
+                if content is None
+                else (content if simple is None else _convert(simple, content, info.name, ""))
             )
         raw: deque[etree._Element] | None = None
         seen: set[str] = set()

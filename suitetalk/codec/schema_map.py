@@ -55,7 +55,7 @@ class EncodeError(ValueError):
 
 
 def _simple_kind(xsd_type: Any) -> tuple[str, str | None]:
-    """The simple kind of a zeep simple type, and the key of its enumeration type if it is a named restriction."""
+    """The simple kind of a zeep simple type, and the key of its named restriction (an enumeration)."""
     from zeep.xsd.types import builtins as b
 
     enum_key = None
@@ -158,7 +158,7 @@ def compile_schema_map(client: Any, binding_name: str, version: str) -> dict[str
                 )
             kind, enum = kind_of(element.type, element.qname.text)
             namespace = element.qname.namespace or ""
-            repeats = element.max_occurs == "unbounded" or (element.max_occurs or 1) > 1
+            repeats = element.max_occurs == "unbounded" or int(element.max_occurs or 1) > 1
             elems.append([name, namespace, kind, 1 if repeats else 0, enum, 1 if element.min_occurs else 0])
         if elems:
             entry["e"] = elems

@@ -10,18 +10,16 @@ from __future__ import annotations
 
 import base64
 import copy
-import enum
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from lxml import etree
-from zeep.xsd.valueobjects import AnyObject, CompoundValue
+from zeep.xsd.valueobjects import CompoundValue
 
 from .schema_map import TypeInfo
 
-__all__ = ["CodecValue", "value_class", "to_plain_value"]
+__all__ = ["CodecValue", "to_plain_value", "value_class"]
 
 #: Resolves a type key to zeep's type object (loading zeep's WSDL model if needed).
 ZeepTypeResolver = Callable[[str], Any]
@@ -38,12 +36,12 @@ class _LazyXsdType:
         return cached
 
 
-class CodecValue(CompoundValue):  # type: ignore[misc]
+class CodecValue(CompoundValue):
     """A record (or any complex value) read by the codec; behaves as zeep's object of the same type."""
 
     _codec_type: TypeInfo
     _xsd_type = _LazyXsdType()
-    _xsd_elm = None
+    _xsd_elm: Any = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Built by hand (``record.__class__(entityId=...)``): start from the empty shape and take the fields.
@@ -56,7 +54,7 @@ class CodecValue(CompoundValue):  # type: ignore[misc]
             if key not in values:
                 raise TypeError(f"{type(self).__name__} has no field {key!r}")
             values[key] = value
-        self.__values__ = values
+        self.__values__ = values  # type: ignore[assignment]
 
     def __reduce__(self) -> Any:
         return (_rebuild, (type(self), self.__values__))
@@ -140,12 +138,15 @@ def to_plain_value(value: Any, fallback: Callable[[Any], Any]) -> Any:
             if item:
                 out[name] = [_plain(x, fallback) for x in item]
             continue
-        if name == "customFieldList" and isinstance(item, CodecValue):
-            if type(item)._codec_type.name == "CustomFieldList":
-                custom = _custom_fields(item, fallback)
-                if custom:
-                    out["custom_fields"] = custom
-                continue
+        if (
+            name == "customFieldList"
+            and isinstance(item, CodecValue)
+            and type(item)._codec_type.name == "CustomFieldList"
+        ):
+            custom = _custom_fields(item, fallback)
+            if custom:
+                out["custom_fields"] = custom
+            continue
         converted = _plain(item, fallback)
         if converted is not None and converted != []:
             out[name] = converted

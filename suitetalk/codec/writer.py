@@ -5,7 +5,8 @@ zeep's factories or a zeep answer), values read by the codec (a record from ``ge
 and plain mappings (headers, search ids); it walks them in schema order and writes each element in its
 schema namespace, with ``xsi:type`` where the value's type is derived from the declared one (a ``Customer``
 for a ``Record``, a ``StringCustomFieldRef`` for a ``CustomFieldRef``). A value of the wrong kind raises
-:class:`~suitetalk.codec.schema_map.EncodeError` (the client raises it as ``RecordDataError``) naming where it is, before anything is sent.
+:class:`~suitetalk.codec.schema_map.EncodeError` naming where it is, before anything is sent (the
+transport reports it as :class:`~suitetalk.records.RecordDataError`).
 """
 
 from __future__ import annotations
