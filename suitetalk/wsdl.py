@@ -177,6 +177,8 @@ class WsdlCache:
     ) -> None:
         self.root: Path = _resolve_root(root)
         self.limits = Limits(max_files=max_files, max_bytes=max_bytes)
+        # The last verification of each version by this instance (derived files are read against it).
+        self._verified: dict[str, BundleInfo] = {}
 
     def __repr__(self) -> str:
         return f"WsdlCache(root={str(self.root)!r})"
@@ -195,7 +197,9 @@ class WsdlCache:
         Raises :class:`BundleNotFoundError` if it is not cached, :class:`CorruptBundleError` naming the
         first bad file if any file is missing, resized or changed, or references a file not in the bundle.
         """
-        return _verify(self.bundle_dir(version), version)
+        info = _verify(self.bundle_dir(version), version)
+        self._verified[version] = info
+        return info
 
     def load(self, version: str) -> Path:
         """The verified path of ``version``'s ``netsuite.wsdl``; never touches the network."""
@@ -287,10 +291,20 @@ class WsdlCache:
 
         Raises :class:`CorruptBundleError` if the bundle or that file fails verification.
         """
-        info = self.verify(version)
-        if name not in {f.path for f in info.files}:
+        # The bundle as this instance last verified it (as load/ensure just did), else verified now; the file
+        # itself is checked against its manifest entry in any case.
+        info = self._verified.get(version) or self.verify(version)
+        entry = next((f for f in info.files if f.path == name), None)
+        if entry is None:
             return None
-        return (self.bundle_dir(version) / name).read_bytes()
+        path = self.bundle_dir(version) / name
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise _corrupt(path.parent, version, path, f"{name} is unreadable ({exc})") from None
+        if len(content) != entry.size or hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise _corrupt(path.parent, version, path, f"{name} has changed")
+        return content
 
     def store_derived(self, version: str, name: str, content: bytes) -> None:
         """Store ``content`` as ``name`` beside ``version``'s bundle and record it in the manifest.
@@ -331,6 +345,7 @@ class WsdlCache:
             tmp_manifest.write_text(json.dumps(data, indent=1), encoding="utf-8")
             os.replace(tmp_manifest, manifest_path)
         finally:
+            self._verified.pop(version, None)
             for leftover in (tmp_file, tmp_manifest):
                 leftover.unlink(missing_ok=True)
 
@@ -350,6 +365,7 @@ class WsdlCache:
     def remove(self, version: str) -> None:
         """Delete ``version``'s bundle; raises :class:`BundleNotFoundError` if it is not cached."""
         final = self.bundle_dir(version)
+        self._verified.pop(version, None)
         old = self.root / f"{_OLD_PREFIX}{version}-{secrets.token_hex(4)}"
         try:
             os.rename(final, old)  # gone in one step for readers, however long the deletion takes
