@@ -191,3 +191,37 @@ def test_a_value_of_the_wrong_kind_is_refused_with_its_path(full: Full) -> None:
     record.emailPreference = "_sometimes"
     with pytest.raises(EncodeError, match=r"emailPreference: '_sometimes' is not a value of EmailPreference"):
         full.codec.writer.envelope("add", {"record": record}, {})
+
+
+def test_a_codec_record_behaves_as_a_zeep_record(full: Full) -> None:
+    """What users do with records: attributes and items by NetSuite's names, assignment, iteration over
+    field names, zeep's serialize_object, copies, and zeep's type on demand."""
+    import copy
+
+    from zeep.helpers import serialize_object
+
+    rel = f"urn:relationships_{VERSION}.lists.webservices.netsuite.com"
+    xml = (
+        f'<r xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:l="{rel}" xmlns:c="{CORE}" '
+        f'xsi:type="l:Customer" internalId="7"><l:entityId>E-7</l:entityId><l:isPerson>false</l:isPerson>'
+        f'<l:entityStatus internalId="13"><c:name>Won</c:name></l:entityStatus></r>'
+    )
+    record = full.codec.reader.read(etree.fromstring(xml), RECORD)
+    assert record.entityId == record["entityId"] == "E-7"
+    assert record.isPerson is False
+    assert record.entityStatus.internalId == "13"
+    assert record.phone is None
+    with pytest.raises(AttributeError):
+        _ = record.notAField
+    record.phone = "555-0100"
+    assert record["phone"] == "555-0100"
+    assert list(record)[:3] == list(full.zeep.get_type(f"{{{rel}}}Customer")())[:3]
+    assert serialize_object(record)["entityStatus"]["name"] == "Won"
+    duplicate = copy.copy(record)
+    duplicate.phone = "other"
+    assert record.phone == "555-0100"
+    deep = copy.deepcopy(record)
+    deep.entityStatus.name = "Lost"
+    assert record.entityStatus.name == "Won"
+    assert record._xsd_type is full.zeep.get_type(f"{{{rel}}}Customer")
+    assert to_plain(record)["phone"] == "555-0100"

@@ -78,7 +78,7 @@ class CodecValue(CompoundValue):
 
 def _rebuild(cls: type[CodecValue], values: dict[str, Any]) -> CodecValue:
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__values__", values)
+    object.__setattr__(obj, "__values__", dict(values))  # a copy is a new record, not a view of the old
     return obj
 
 
