@@ -254,10 +254,11 @@ class ElementInfo:
     """Key of the enumeration type the value is drawn from, if any."""
     required: bool = False
     """``minOccurs`` is at least 1."""
+    simple: bool = field(init=False)
+    """A simple kind (not a complex type)."""
 
-    @property
-    def simple(self) -> bool:
-        return not self.kind.startswith(("{", "#"))
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "simple", not self.kind.startswith(("{", "#")))
 
 
 @dataclass
@@ -324,6 +325,7 @@ class SchemaMap:
         self._enum_sets: dict[str, frozenset[str]] = {}
         self._abstract = frozenset(data.get("abstract", ()))
         self._namespaces: list[str] = list(data["ns"])
+        self._operation_names = frozenset(self._operations)
 
     def __repr__(self) -> str:
         return f"SchemaMap(version={self.version!r}, types={len(self._types)})"
@@ -396,7 +398,8 @@ class SchemaMap:
 
     @property
     def operations(self) -> frozenset[str]:
-        return frozenset(self._operations)
+        """The names of the WSDL's operations."""
+        return self._operation_names
 
     def enumeration(self, key: str) -> frozenset[str] | None:
         """The values of enumeration type ``key``; ``None`` if it is not an enumeration."""
