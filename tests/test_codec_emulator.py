@@ -116,3 +116,20 @@ def test_answers_read_as_zeep_reads_and_requests_are_valid(
 
     assert all(r.success for r in c.delete_list(ids[-2:], record_type="customer"))
     _check_last(c, history, "deleteList", netsuite_bundle)
+
+
+def test_a_bad_value_is_refused_before_sending(client: tuple[Client, HistoryPlugin]) -> None:
+    from suitetalk.records import RecordDataError
+
+    c, history = client
+    added = c.upsert("customer", companyName="Refused", external_id="CODEC-REFUSED")
+    record = c.get("customer", added.internal_id)
+    sent_before = history.last_sent
+    record.isPerson = "maybe"
+    with pytest.raises(RecordDataError, match=r"update\.record\.isPerson: expected a boolean"):
+        c.update(record)
+    record.isPerson = None
+    record.companyNmae = "a misspelt field is refused, not dropped"
+    with pytest.raises(RecordDataError, match=r"Customer has no field 'companyNmae'"):
+        c.update(record)
+    assert history.last_sent is sent_before  # nothing was sent

@@ -225,3 +225,13 @@ def test_a_codec_record_behaves_as_a_zeep_record(full: Full) -> None:
     assert record.entityStatus.name == "Won"
     assert record._xsd_type is full.zeep.get_type(f"{{{rel}}}Customer")
     assert to_plain(record)["phone"] == "555-0100"
+
+
+def test_a_field_the_type_does_not_have_is_refused(full: Full) -> None:
+    from suitetalk.codec.schema_map import EncodeError
+
+    customer = full.zeep.get_type(f"{{urn:relationships_{VERSION}.lists.webservices.netsuite.com}}Customer")
+    record = customer(entityId="E", externalId="X")
+    record.__values__["companyNmae"] = "typo"
+    with pytest.raises(EncodeError, match=r"add\.record: Customer has no field 'companyNmae'"):
+        full.codec.writer.envelope("add", {"record": record}, {})

@@ -232,7 +232,9 @@ class Writer:
             prefix = self._prefix(info.namespace)
             used.add(prefix)
             element.set(_XSI_TYPE, f"{prefix}:{info.name}")
-        if from_mapping:
+        expected = len(info.elements) + len(info.attributes) + (1 if info.simple_content else 0)
+        if from_mapping or len(fields) > expected:
+            # A field the type does not have (a misspelt name set on a record) is refused, never dropped.
             unknown = [k for k in fields if k not in info.by_name and k not in info.attribute_names]
             unknown = [
                 k for k in unknown if k not in _INTERNAL and not (k == "_value_1" and info.simple_content)
