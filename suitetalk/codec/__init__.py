@@ -17,7 +17,6 @@ from typing import Any
 
 from lxml import etree
 
-from ..errors import TransportError
 from .schema_map import SchemaMap, SchemaMapError, compile_schema_map
 from .values import CodecValue
 
@@ -79,11 +78,8 @@ class Codec:
 
         def read_body(element: etree._Element) -> Any:
             if element.tag != expected:
-                raise TransportError(
-                    f"{operation}: expected <{expected}> in the answer, got <{element.tag}>",
-                    operation=operation,
-                    code="INVALID_RESPONSE",
-                )
+                # The transport reports an answer it cannot read as lost (it may have been executed).
+                raise ValueError(f"{operation}: expected <{expected}> in the answer, got <{element.tag}>")
             return reader.read(element)
 
         return read_body

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..namespaces import wsdl_tns
-from ..wsdl import BundleError, WsdlCache
+from ..wsdl import BundleError, BundleNotFoundError, WsdlCache
 from .schema_map import FORMAT, SchemaMap, SchemaMapError, compile_schema_map
 
 __all__ = ["MAP_NAME", "bundle_digest", "load_schema_map"]
@@ -60,7 +60,12 @@ def load_schema_map(
                 return SchemaMap(json.loads(stored))
             except (ValueError, KeyError, TypeError, SchemaMapError) as exc:
                 _LOG.warning("the stored schema map of %s is unusable (%s): compiling it again", version, exc)
-    key = bundle_digest(wsdl_path)
+    if not wsdl_path.is_file():
+        raise BundleNotFoundError(f"no WSDL at {wsdl_path}")
+    try:
+        key = bundle_digest(wsdl_path)
+    except OSError as exc:
+        raise BundleError(f"cannot read the WSDL bundle at {wsdl_path.parent}: {exc}") from exc
     with _memo_lock:
         found = _memo.get(key)
         if found is None:
