@@ -111,6 +111,8 @@ def bench_page(wsdl: Path, codec: Codec, rounds: int) -> bytes:
 def _serve(answers: dict[str, bytes], ready: Any) -> None:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Without this, the body waits for the ACK of the headers (Nagle + delayed ACK: 40 ms per answer).
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("Content-Length", 0)))
