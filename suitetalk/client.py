@@ -30,6 +30,8 @@ from . import endpoints
 from .auth import PassportBuilder
 from .bulk_input import invalid_read, invalid_write, prepare
 from .changes import DEFAULT_OVERLAP, Changes
+from .codec import Codec
+from .codec.store import load_schema_map
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
 from .errors import (
     ChangesError,
@@ -48,7 +50,7 @@ from .records import RecordDataError, RecordRef, RecordTypeError, RecordTypes, b
 from .results import ReadResult, WriteResult, raise_for_status_of, write_response_list_from_xml
 from .retry import RetryController, RetryStats
 from .search import CriteriaError, SearchPage, SearchResults, build_basic_search, build_search
-from .transport import OperationHeaders, Reply, send
+from .transport import Reply, send
 from .wsdl import FetchError, WsdlCache, make_session, make_zeep_client
 
 __all__ = ["LIST_LIMITS", "Client"]
@@ -139,6 +141,7 @@ class Client:
         self.service_url = endpoints.service_url(credentials.account, self.version, self.config.endpoint)
         self._passports = PassportBuilder(credentials, clock=clock)
         self._remove_tmp: weakref.finalize[..., Any] | None = None
+        self._bundle_cache: WsdlCache | None = None
         self._session: requests.Session | None = None
         self._closed = False
         try:
@@ -146,7 +149,6 @@ class Client:
         except BaseException:
             self.close()  # a half-built client leaves no temporary WSDL copy or open pool behind
             raise
-        self.types = RecordTypes(self.zeep, self.version)
         # A rejected request was not executed and cost NetSuite nothing, so one rejection is a hint, not
         # congestion: step down gently and climb back quickly. (Measured on 5,000 upserts at 10% injected
         # rejections: halving and waiting for 10 successes took 5.6x the ideal time, this 2.4x.)
@@ -195,14 +197,46 @@ class Client:
                     code="TLS_ERROR",
                 ) from exc
             raise
-        self.zeep, self.service = make_zeep_client(
-            wsdl_path,
-            self.service_url,
-            version=self.version,
-            session=self._session,
-            max_response_bytes=self.config.max_response_bytes,
-        )
-        self._headers = OperationHeaders(self.service._binding)
+        self._wsdl_path = wsdl_path
+        self._zeep: Any = None
+        self._service: Any = None
+        self._types: RecordTypes | None = None
+        self._zeep_lock = threading.Lock()
+        # The schema map stored beside the cached bundle makes the client ready without zeep's model of the
+        # WSDL (the slow part of a start); zeep is loaded when something needs it (see the zeep property).
+        schema = load_schema_map(wsdl_path, self.version, lambda: self.zeep, cache=self._bundle_cache)
+        self.codec = Codec(schema, lambda key: self.zeep.get_type(key))
+
+    @property
+    def zeep(self) -> Any:
+        """zeep's client for the WSDL (loaded on first use: requests, record building, ``call``)."""
+        if self._zeep is None:
+            with self._zeep_lock:
+                if self._zeep is None:
+                    zeep_client, service = make_zeep_client(
+                        self._wsdl_path,
+                        self.service_url,
+                        version=self.version,
+                        session=self._session,
+                        max_response_bytes=self.config.max_response_bytes,
+                    )
+                    self._service = service
+                    self._zeep = zeep_client
+        return self._zeep
+
+    @property
+    def service(self) -> Any:
+        """zeep's service bound to the account's endpoint (loads zeep's model on first use)."""
+        if self._service is None:
+            self.zeep  # noqa: B018 (loads both)
+        return self._service
+
+    @property
+    def types(self) -> RecordTypes:
+        """The record, search and core types of this client's WSDL (zeep types; loads zeep on first use)."""
+        if self._types is None:
+            self._types = RecordTypes(self.zeep, self.version)
+        return self._types
 
     @classmethod
     def from_profile(
@@ -278,12 +312,14 @@ class Client:
             # It is removed on close(), or when the client is garbage-collected or the interpreter exits.
             tmp = Path(tempfile.mkdtemp(prefix="suitetalk-wsdl-"))
             self._remove_tmp = weakref.finalize(self, shutil.rmtree, tmp, ignore_errors=True)
-            return WsdlCache(tmp).fetch(self.version, source, session=self._session)
+            self._bundle_cache = WsdlCache(tmp)
+            return self._bundle_cache.fetch(self.version, source, session=self._session)
         root = WsdlCache(self.config.wsdl_cache).root
         if self.config.endpoint or wsdl is not None:
             # A proxy's WSDL may differ from NetSuite's: cache it apart, by host.
             root = root / "hosts" / host
-        return WsdlCache(root).ensure(self.version, source, session=self._session)
+        self._bundle_cache = WsdlCache(root)
+        return self._bundle_cache.ensure(self.version, source, session=self._session)
 
     # -- sending ---------------------------------------------------------------------------------------------
 
@@ -293,7 +329,7 @@ class Client:
         preferences: Preferences | None,
         search_preferences: SearchPreferences | None,
     ) -> Callable[[], dict[str, Any]]:
-        declared = self._headers.declared(operation)
+        declared = self.codec.schema.operation(operation).header_names
         static: dict[str, Any] = {}
         prefs = (preferences or self.config.preferences).to_header()
         if prefs and "preferences" in declared:
@@ -317,6 +353,7 @@ class Client:
         preferences: Preferences | None = None,
         search_preferences: SearchPreferences | None = None,
         read_body: Callable[[Any], Any] | None = None,
+        codec: bool = True,
     ) -> Reply:
         if self._closed:
             raise ClientClosedError(
@@ -326,12 +363,23 @@ class Client:
         if not self._limit_known and operation != "getIntegrationGovernanceInfo":
             self._discover_limit()
         headers = self._headers_for(operation, preferences, search_preferences)
+        build_body = None
+        if codec:
+            # The codec reads the answers and writes the requests of the operations it covers; zeep the rest.
+            read_body = read_body or self.codec.response_reader(operation)
+            build_body = self.codec.request_builder(operation)
         lost: list[LostResponse] = []
 
         def attempt() -> Reply:
             try:
                 return send(
-                    self.service, operation, body, headers(), limiter=self.limiter, read_body=read_body
+                    self.service,
+                    operation,
+                    body,
+                    headers(),
+                    limiter=self.limiter,
+                    read_body=read_body,
+                    build_body=build_body,
                 )
             except LostResponse as exc:
                 lost.append(exc)  # the answer to a later attempt may show this attempt's effects
@@ -378,11 +426,11 @@ class Client:
             close = difflib.get_close_matches(operation, self._operations, n=3)
             hint = f" (did you mean {', '.join(map(repr, close))}?)" if close else ""
             raise InputError(f"the {self.version} WSDL has no operation {operation!r}{hint}")
-        return self._call(operation, body, safe=idempotent).body
+        return self._call(operation, body, safe=idempotent, codec=False).body
 
     @property
     def _operations(self) -> frozenset[str]:
-        return frozenset(self.service._binding._operations)
+        return self.codec.schema.operations
 
     # -- records and references ------------------------------------------------------------------------------
 

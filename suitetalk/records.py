@@ -54,6 +54,7 @@ from zeep import exceptions as zeep_exceptions
 from zeep.xsd import AnyObject, ComplexType, CompoundValue
 from zeep.xsd.types import builtins as xsd_builtins
 
+from .codec.values import CodecValue, to_plain_value
 from .errors import InputError
 from .namespaces import XSD, check_version, core_ns, version_of_namespace
 
@@ -831,6 +832,8 @@ def to_plain(value: Any) -> Any:
         return to_plain(value.value)
     if isinstance(value, RecordRef):
         return value.to_plain()
+    if isinstance(value, CodecValue):
+        return to_plain_value(value, to_plain)  # the same form, from the codec's schema map (faster)
     if isinstance(value, CompoundValue):
         return _compound_to_plain(value)
     if isinstance(value, AnyObject):

@@ -79,6 +79,7 @@ def send(
     *,
     limiter: Limiter | None = None,
     read_body: Callable[[etree._Element], Any] | None = None,
+    build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element] | None = None,
 ) -> Reply:
     """Send ``operation`` once with ``headers`` (already filtered to the declared ones).
 
@@ -95,12 +96,13 @@ def send(
     :class:`~suitetalk.errors.TransportError` for anything else. Nothing else ever leaves this function.
 
     ``read_body``, given the response element inside a successful answer's SOAP body, replaces zeep's
-    parsing of it.
+    parsing of it. ``build_body``, given the operation, the body and the headers, returns the whole SOAP
+    envelope, replacing zeep's rendering of the request (zeep's egress plugins still see it).
     """
     binding = service._binding
     client = service._client
     options = service._binding_options
-    message, http_headers = _render(binding, client, options, operation, body, headers)
+    message, http_headers = _render(binding, client, options, operation, body, headers, build_body)
     slot: LimiterSlot | None = None
     error: SuiteTalkError | None = None
     result: Any = None
@@ -145,12 +147,20 @@ def _render(
     operation: str,
     body: Mapping[str, Any],
     headers: Mapping[str, Any],
+    build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element] | None = None,
 ) -> tuple[bytes, Any]:
     """The request's bytes and HTTP headers; bad input raises before anything is sent."""
     try:
-        envelope, http_headers = binding._create(
-            operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
-        )
+        if build_body is None:
+            envelope, http_headers = binding._create(
+                operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
+            )
+        else:
+            envelope = build_body(operation, body, headers)
+            http_headers = {"SOAPAction": f'"{operation}"', "Content-Type": "text/xml; charset=utf-8"}
+            envelope, http_headers = zeep.plugins.apply_egress(  # type: ignore[no-untyped-call]
+                client, envelope, http_headers, binding.get(operation), options
+            )
     except (zeep.exceptions.ValidationError, TypeError, ValueError) as exc:
         raise RecordDataError(f"{operation}: the request cannot be built: {exc}") from exc
     return etree_to_string(envelope), http_headers  # type: ignore[no-untyped-call]

@@ -177,6 +177,8 @@ class WsdlCache:
     ) -> None:
         self.root: Path = _resolve_root(root)
         self.limits = Limits(max_files=max_files, max_bytes=max_bytes)
+        # The last verification of each version by this instance (derived files are read against it).
+        self._verified: dict[str, BundleInfo] = {}
 
     def __repr__(self) -> str:
         return f"WsdlCache(root={str(self.root)!r})"
@@ -195,7 +197,9 @@ class WsdlCache:
         Raises :class:`BundleNotFoundError` if it is not cached, :class:`CorruptBundleError` naming the
         first bad file if any file is missing, resized or changed, or references a file not in the bundle.
         """
-        return _verify(self.bundle_dir(version), version)
+        info = _verify(self.bundle_dir(version), version)
+        self._verified[version] = info
+        return info
 
     def load(self, version: str) -> Path:
         """The verified path of ``version``'s ``netsuite.wsdl``; never touches the network."""
@@ -281,6 +285,70 @@ class WsdlCache:
             log.warning("%s: fetching it again", exc)
         return self.fetch(version, source, session=session, timeout=timeout)
 
+    def read_derived(self, version: str, name: str) -> bytes | None:
+        """A file derived from ``version``'s bundle and stored beside it (such as the codec's schema map),
+        checked against the manifest like the bundle's own files; ``None`` if none is stored.
+
+        Raises :class:`CorruptBundleError` if the bundle or that file fails verification.
+        """
+        # The bundle as this instance last verified it (as load/ensure just did), else verified now; the file
+        # itself is checked against its manifest entry in any case.
+        info = self._verified.get(version) or self.verify(version)
+        entry = next((f for f in info.files if f.path == name), None)
+        if entry is None:
+            return None
+        path = self.bundle_dir(version) / name
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            raise _corrupt(path.parent, version, path, f"{name} is unreadable ({exc})") from None
+        if len(content) != entry.size or hashlib.sha256(content).hexdigest() != entry.sha256:
+            raise _corrupt(path.parent, version, path, f"{name} has changed")
+        return content
+
+    def store_derived(self, version: str, name: str, content: bytes) -> None:
+        """Store ``content`` as ``name`` beside ``version``'s bundle and record it in the manifest.
+
+        The file and then the manifest are each replaced in one step, so a reader sees the old manifest or
+        the new one, never a manifest naming a half-written file. A bundle fetched again later drops it.
+        """
+        _checked_path(name)
+        if name == MANIFEST_NAME or "/" in name:
+            raise ValueError(f"{name!r} cannot be stored beside a bundle")
+        folder = self.bundle_dir(version)
+        manifest_path = folder / MANIFEST_NAME
+        info = _read_manifest(folder, version)
+        if any(f.path == name and not f.url.startswith("derived:") for f in info.files):
+            raise ValueError(f"{name!r} is a file of the bundle itself")
+        data: Any = json.loads(manifest_path.read_bytes())
+        data["files"] = [f for f in data["files"] if f.get("path") != name]
+        suffix = f".{secrets.token_hex(4)}.tmp"
+        tmp_manifest = folder / (MANIFEST_NAME + suffix)
+        if len(data["files"]) != len(info.files):
+            # A damaged earlier copy is forgotten first, so that the bundle itself verifies again.
+            tmp_manifest.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp_manifest, manifest_path)
+        self.verify(version)
+        entry = {
+            "path": name,
+            "size": len(content),
+            "sha256": hashlib.sha256(content).hexdigest(),
+            "url": "derived:" + name,
+            "references": [],
+        }
+        data["files"].append(entry)
+        target = folder / name
+        tmp_file = folder / (name + suffix)
+        try:
+            tmp_file.write_bytes(content)
+            os.replace(tmp_file, target)
+            tmp_manifest.write_text(json.dumps(data, indent=1), encoding="utf-8")
+            os.replace(tmp_manifest, manifest_path)
+        finally:
+            self._verified.pop(version, None)
+            for leftover in (tmp_file, tmp_manifest):
+                leftover.unlink(missing_ok=True)
+
     def list(self) -> builtins.list[BundleInfo]:
         """The bundles in the cache, oldest version first, as their manifests describe them (unverified)."""
         if not self.root.is_dir():
@@ -297,6 +365,7 @@ class WsdlCache:
     def remove(self, version: str) -> None:
         """Delete ``version``'s bundle; raises :class:`BundleNotFoundError` if it is not cached."""
         final = self.bundle_dir(version)
+        self._verified.pop(version, None)
         old = self.root / f"{_OLD_PREFIX}{version}-{secrets.token_hex(4)}"
         try:
             os.rename(final, old)  # gone in one step for readers, however long the deletion takes

@@ -1,0 +1,94 @@
+"""The codec: NetSuite's XML read and written with lxml, driven by a schema map compiled from the WSDL.
+
+zeep loads the WSDL, stays the reference the codec is tested against, and handles whatever the codec does not
+cover (``Client.call``, faults, rarer operations). The codec handles the hot paths: the answers of get,
+getList, search and searchMoreWithId and of the write operations (:class:`~suitetalk.codec.reader.Reader`),
+and the write requests (:class:`~suitetalk.codec.writer.Writer`).
+
+- :mod:`~suitetalk.codec.schema_map`: the compiled schema (types -> fields -> kinds), JSON-serialisable;
+- :mod:`~suitetalk.codec.reader`: XML -> zeep-compatible values (:class:`~suitetalk.codec.values.CodecValue`);
+- :mod:`~suitetalk.codec.writer`: values (zeep's, the codec's, plain mappings) -> request envelopes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from lxml import etree
+
+from .schema_map import SchemaMap, SchemaMapError, compile_schema_map
+from .values import CodecValue
+
+__all__ = [
+    "READ_OPERATIONS",
+    "WRITE_OPERATIONS",
+    "Codec",
+    "CodecValue",
+    "SchemaMap",
+    "SchemaMapError",
+    "compile_schema_map",
+]
+
+#: Operations whose answers the codec reads (and whose requests it writes).
+READ_OPERATIONS = WRITE_OPERATIONS = frozenset(
+    {
+        "get",
+        "getList",
+        "search",
+        "searchMoreWithId",
+        "add",
+        "addList",
+        "update",
+        "updateList",
+        "upsert",
+        "upsertList",
+        "delete",
+        "deleteList",
+    }
+)
+
+
+class Codec:
+    """Reader and writer of one endpoint version's XML.
+
+    ``zeep_type`` resolves a type key to zeep's type object; it is called only when a value's ``_xsd_type``
+    is asked for (zeep's model is then loaded if it was not already).
+    """
+
+    def __init__(self, schema: SchemaMap, zeep_type: Callable[[str], Any]) -> None:
+        from .reader import Reader
+        from .writer import Writer
+
+        self.schema = schema
+        self.version = schema.version
+        self.reader = Reader(schema, zeep_type)
+        self.writer = Writer(schema)
+
+    def __repr__(self) -> str:
+        return f"Codec(version={self.version!r})"
+
+    def response_reader(self, operation: str) -> Callable[[etree._Element], Any] | None:
+        """A ``read_body`` for :func:`~suitetalk.transport.send`: the response element of ``operation``
+        read as zeep's response body; ``None`` if the codec does not cover the operation."""
+        if operation not in READ_OPERATIONS or operation not in self.schema.operations:
+            return None
+        expected = self.schema.operation(operation).response
+        reader = self.reader
+
+        def read_body(element: etree._Element) -> Any:
+            if element.tag != expected:
+                # The transport reports an answer it cannot read as lost (it may have been executed).
+                raise ValueError(f"{operation}: expected <{expected}> in the answer, got <{element.tag}>")
+            return reader.read(element)
+
+        return read_body
+
+    def request_builder(
+        self, operation: str
+    ) -> Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element] | None:
+        """A ``build_body`` for :func:`~suitetalk.transport.send` (the request envelope written by the codec);
+        ``None`` if the codec does not cover ``operation``."""
+        if operation not in WRITE_OPERATIONS or operation not in self.schema.operations:
+            return None
+        return self.writer.envelope
