@@ -169,7 +169,8 @@ def test_initialize_an_invoice_from_a_sales_order_copies_header_and_lines(
         (order["gadget"].internalId, 1.0, "7.50"),
     ]
     assert [line.item.name for line in lines] == [f"WIDGET-{order['tag']}", f"GADGET-{order['tag']}"]
-    assert [line.amount for line in lines] == [10.0, None]
+    # The order computed the second line's amount (quantity x rate), as NetSuite does; the invoice copies it.
+    assert [line.amount for line in lines] == [10.0, 7.5]
     assert [line.description for line in lines] == [None, "boxed"]
     assert [line.orderLine for line in lines] == [1, 2]
 
@@ -280,7 +281,8 @@ def test_select_values_of_a_sublist_field(s: Session, order: dict[str, Any]) -> 
 
 
 def test_select_values_of_a_list_the_emulator_does_not_hold_are_empty(s: Session) -> None:
-    result = select_values_of(s, recordType="customer", field="subsidiary")
+    # customForm points at forms, which the emulator keeps neither as records nor as a list.
+    result = select_values_of(s, recordType="customer", field="customForm")
     assert result.status.isSuccess
     assert (result.totalRecords, result.totalPages) == (0, 0)
 
@@ -391,8 +393,8 @@ def test_get_names_the_records_a_record_refers_to_with_their_current_names(
         f"WIDGET-{order['tag']}",
         f"GADGET-{order['tag']}",
     ]
-    # A list the emulator does not hold keeps no invented name.
-    assert record.currency.name is None
+    # A list kept beside the records is named from it (the seeded currency 1).
+    assert record.currency.name == "USA"
 
 
 # --------------------------------------------------------------------------------------- store.clear()

@@ -23,10 +23,12 @@ from .async_jobs import AsyncJobs
 from .attachments import Attachments
 from .bundle import Bundle, RecordTypeInfo
 from .clock import server_now
+from .computed import Computations
 from .criteria import CriterionError, FieldValue, predicate
 from .initialize import Initializer
+from .lists import Lists
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
-from .references import References
+from .references import References, record_name
 from .responses import AfterSubmit, Detail, Ref, Responses, SentRef, WriteOutcome
 from .rules import RuleBook, RuleFailure
 from .search import SearchRunner
@@ -113,7 +115,12 @@ class Operations:
         self.item_types = frozenset(t for t in self.validated if record_types[t].has("itemId"))
         types_ns = self.core.replace("urn:core_", "urn:types.core_")
         self.get_all_types = frozenset(bundle.schema.enum_values((types_ns, "GetAllRecordType")))
-        self.references = References(bundle.schema, store, sorted(self.validated))
+        # Contacts may share a name (NetSuite tells them apart by company): not checked for DUP_ENTITY.
+        self.unique_entity_types = self.entity_types - {"contact"}
+        self.lists = Lists(store)
+        self.computations = Computations(bundle.schema, store)
+        self.references = References(bundle.schema, store, sorted(self.validated), self.lists)
+        self.search_runner.names = self.references.fill_names_many
         self.initializer = Initializer(bundle.schema, self.codec, store, self.references)
         self.select_values = SelectValues(bundle.schema, store, self.references, self.r)
         self.attachments = Attachments(self.core, store, self._target, self._ref)
@@ -339,16 +346,27 @@ class Operations:
     def _merger(self, parsed: Parsed) -> Callable[[StoredRecord], Revision]:
         def merge(current: StoredRecord) -> Revision:
             merged = self.codec.merge(parsed.info, self.codec.from_bytes(current.body), parsed.incoming)
+            self.computations.on_merge(parsed.info, merged)
             return self._revision(parsed.info, merged)
 
         return merge
 
-    def _add_one(self, parsed: Parsed) -> Ref:
+    def _prepare(self, parsed: Parsed) -> None:
+        """Checks and fills what is the same for every write, before the store is touched."""
         self._check_references(parsed.incoming.root)
+        self.lists.fill_custom_field_ids([parsed.incoming.root])
+
+    def _created(self, parsed: Parsed) -> Revision:
+        self.computations.on_create(parsed.info, parsed.incoming.root)
+        return self._revision(parsed.info, parsed.incoming.root)
+
+    def _add_one(self, parsed: Parsed) -> Ref:
+        self._prepare(parsed)
         stored = self.store.add(
             parsed.info.record_type,
-            *self._revision(parsed.info, parsed.incoming.root),
+            *self._created(parsed),
             external_id=parsed.external_id,
+            unique_entity_id=parsed.info.record_type in self.unique_entity_types,
         )
         return self._ref(parsed.info, stored)
 
@@ -357,7 +375,8 @@ class Operations:
             raise RecordError(
                 "USER_ERROR", f"An update of a {parsed.info.record_type} needs its internalId or externalId."
             )
-        self._check_references(parsed.incoming.root)
+        self._prepare(parsed)
+        unique = parsed.info.record_type in self.unique_entity_types
         if parsed.internal_id is not None:
             # Both ids given: the record is named by its internal id and gets the external id sent.
             new_external_id: str | Unchanged | None = (
@@ -368,10 +387,14 @@ class Operations:
                 internal_id=parsed.internal_id,
                 merge=self._merger(parsed),
                 new_external_id=new_external_id,
+                unique_entity_id=unique,
             )
         else:
             stored = self.store.update(
-                parsed.info.record_type, external_id=parsed.external_id, merge=self._merger(parsed)
+                parsed.info.record_type,
+                external_id=parsed.external_id,
+                merge=self._merger(parsed),
+                unique_entity_id=unique,
             )
         return self._ref(parsed.info, stored)
 
@@ -380,12 +403,13 @@ class Operations:
             raise RecordError(
                 "EXTERNALID_REQD", f"An upsert of a {parsed.info.record_type} needs an externalId."
             )
-        self._check_references(parsed.incoming.root)
+        self._prepare(parsed)
         stored, _ = self.store.upsert(
             parsed.info.record_type,
             parsed.external_id,
-            create=lambda: self._revision(parsed.info, parsed.incoming.root),
+            create=lambda: self._created(parsed),
             merge=self._merger(parsed),
+            unique_entity_id=parsed.info.record_type in self.unique_entity_types,
         )
         return self._ref(parsed.info, stored)
 
@@ -396,7 +420,10 @@ class Operations:
             )
             self.rules.apply(target.info.record_type, current.fields, external_id=current.external_id)
         deleted = self.store.delete(
-            target.info.record_type, internal_id=target.internal_id, external_id=target.external_id
+            target.info.record_type,
+            internal_id=target.internal_id,
+            external_id=target.external_id,
+            name=lambda stored: record_name(stored.fields),
         )
         return Ref(target.info.record_type, deleted.internal_id, deleted.external_id)
 
@@ -544,14 +571,16 @@ class Operations:
         return frozenset()
 
     def _check_references(self, root: etree._Element) -> None:
-        """Refuse references to stored record types that do not exist (``INVALID_KEY_OR_REF``).
+        """Refuse references to records or list values that do not exist (``INVALID_KEY_OR_REF``).
 
-        Only references to the record types the emulator is expected to hold (the compact schema's) are
-        checked, so records that point at lists the emulator never holds (subsidiaries, currencies...)
-        are accepted. A reference by external id gets the record's internal id filled in.
+        References to the record types the emulator is expected to hold (the compact schema's) are checked
+        against the store; references to the lists it keeps beside records (subsidiary, currency, terms...,
+        and custom list values named with their ``typeId``) against those lists. References to anything
+        else are accepted. A reference by external id gets the internal id filled in.
         """
         if not self.settings().validate_references:
             return
+        self._check_custom_list_values(root)
         for el in root.iter():
             if el is root or not isinstance(el.tag, str) or local_name(el) in ("customField", "value"):
                 continue
@@ -560,6 +589,7 @@ class Operations:
                 continue
             targets = self._ref_targets(el)
             if not targets:
+                self._check_list_reference(el, internal_id, external_id)
                 continue
             for record_type in sorted(targets):
                 try:
@@ -572,6 +602,31 @@ class Operations:
             else:
                 key = internal_id if internal_id is not None else external_id
                 raise RecordError("INVALID_KEY_OR_REF", f"Invalid {local_name(el)} reference key {key}.")
+
+    def _check_list_reference(
+        self, el: etree._Element, internal_id: str | None, external_id: str | None
+    ) -> None:
+        list_type = self.references.list_for(el)
+        if list_type is None:
+            return
+        value = self.lists.find(list_type, internal_id=internal_id, external_id=external_id)
+        if value is None:
+            key = internal_id if internal_id is not None else external_id
+            raise RecordError("INVALID_KEY_OR_REF", f"Invalid {local_name(el)} reference key {key}.")
+        if internal_id is None:
+            el.set("internalId", value.internal_id)
+
+    def _check_custom_list_values(self, root: etree._Element) -> None:
+        for value in root.iter(f"{{{self.core}}}value"):
+            type_id, internal_id = value.get("typeId"), value.get("internalId")
+            if not type_id or not internal_id or not self.lists.is_custom_list_id(type_id):
+                continue
+            if self.lists.custom_value(internal_id, type_id) is None:
+                parent = value.getparent()
+                field = (parent.get("scriptId") or parent.get("internalId")) if parent is not None else None
+                raise RecordError(
+                    "INVALID_KEY_OR_REF", f"Invalid {field or 'custom field'} reference key {internal_id}."
+                )
 
     # ---------------------------------------------------------------------------------- searching
 
@@ -673,9 +728,8 @@ class Operations:
         for item in deleted[start : start + DELETED_PAGE_SIZE]:
             node = self.r.core_child(listing, "deletedRecord")
             self.r.core_child(node, "deletedDate", format_datetime(item.deleted_at))
-            self.r.ref(
-                node, f"{{{self.core}}}record", Ref(item.record_type, item.internal_id, item.external_id)
-            )
+            ref = Ref(item.record_type, item.internal_id, item.external_id, name=item.name)
+            self.r.ref(node, f"{{{self.core}}}record", ref)
         return response
 
     def _deleted(self, flt: etree._Element) -> list[DeletedRecord]:

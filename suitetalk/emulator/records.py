@@ -8,13 +8,15 @@ with the store, and bodies written by one client (whatever prefixes it used) rea
 
 Merging follows NetSuite's ``update``: a field sent replaces the stored one; ``nullFieldList`` clears
 fields (or custom fields, by script id); ``customFieldList`` merges by script id; a sublist (``itemList``...)
-is replaced, unless it carries ``replaceAll="false"``, in which case lines with a ``line`` number replace the
-stored line with that number and other lines are added.
+is replaced, unless it carries ``replaceAll="false"``, in which case a line with a ``line`` number (an address
+book entry with an ``internalId``) updates the stored line with that key field by field, and other lines are
+added.
 """
 
 from __future__ import annotations
 
 import bisect
+import copy
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -243,7 +245,7 @@ class RecordCodec:
             if previous is not None and kind is FieldKind.CUSTOM_FIELDS:
                 current[name] = _merge_custom_fields(previous, el)
             elif previous is not None and kind is FieldKind.LIST and name in incoming.appended_lists:
-                current[name] = _merge_lines(previous, el)
+                current[name] = _merge_lines(previous, el, self._line_positions(info.by_name[name].type))
             else:
                 current[name] = Field(el)
         for name in incoming.null_names:
@@ -254,6 +256,13 @@ class RecordCodec:
                 kept = [cf for cf in custom.items if name not in (cf.get("scriptId"), cf.get("internalId"))]
                 current["customFieldList"] = Composite(custom.tag, kept)
         return self._build(info, current.values())
+
+    def _line_positions(self, list_type: QName) -> Mapping[str, int]:
+        """Element name -> position in the line type of a sublist (empty when it is not a list of lines)."""
+        elements = self.schema.all_elements(list_type)
+        if len(elements) != 1:
+            return {}
+        return {name: i for i, (name, _, _) in enumerate(self.schema.all_elements(elements[0][1]))}
 
     # -------------------------------------------------------------------------------------- storing
 
@@ -392,21 +401,68 @@ def _merge_custom_fields(stored: Child, incoming: etree._Element) -> Composite:
     return Composite(incoming.tag, [*merged.values(), *extra])
 
 
-def _merge_lines(stored: Child, incoming: etree._Element) -> Composite:
-    def line_no(el: etree._Element) -> str | None:
+def _line_key(el: etree._Element) -> str | None:
+    """What names a line across updates: its ``line`` number, or an address book entry's ``internalId``."""
+    for name in ("line", "internalId"):
         for child in el:
-            if isinstance(child.tag, str) and local_name(child) == "line":
-                return (child.text or "").strip() or None
-        return None
+            if isinstance(child.tag, str) and local_name(child) == name:
+                return f"{name}={(child.text or '').strip()}" if (child.text or "").strip() else None
+    return None
 
+
+#: Line fields NetSuite derives from others: sending a new quantity or rate without an amount recomputes it.
+_DERIVED_AMOUNT = ("quantity", "rate")
+
+
+def _merge_line(
+    stored: etree._Element, incoming: etree._Element, positions: Mapping[str, int]
+) -> etree._Element:
+    """One line updated by the fields sent for it: those replace the stored ones, the others are kept.
+
+    The result is a new element holding copies; every ``xsi:type`` in them is rewritten against the new
+    element's namespace declarations, since the copies no longer sit where those prefixes were declared.
+    """
+    sent = {local_name(c): c for c in incoming if isinstance(c.tag, str)}
+    kept = [
+        c
+        for c in stored
+        if isinstance(c.tag, str)
+        and local_name(c) not in sent
+        and not (
+            local_name(c) == "amount" and "amount" not in sent and any(n in sent for n in _DERIVED_AMOUNT)
+        )
+    ]
+    nsmap: dict[str, str] = {p: ns for p, ns in stored.nsmap.items() if p is not None}
+    for ns in incoming.nsmap.values():
+        if ns not in nsmap.values():
+            nsmap[f"m{len(nsmap)}"] = ns
+    prefix_of = {ns: p for p, ns in nsmap.items()}
+    merged = etree.Element(incoming.tag, nsmap=nsmap)
+    for key, value in incoming.attrib.items():
+        merged.set(key, value)
+    children = sorted([*kept, *sent.values()], key=lambda c: positions.get(local_name(c), len(positions)))
+    for child in children:
+        types = [
+            resolve_qname(n, n.get(XSI_TYPE, "")) if isinstance(n.tag, str) and n.get(XSI_TYPE) else None
+            for n in child.iter()
+        ]
+        clone = copy.deepcopy(child)
+        merged.append(clone)
+        for node, qn in zip(clone.iter(), types, strict=True):
+            if qn is not None and qn[0] in prefix_of:
+                node.set(XSI_TYPE, f"{prefix_of[qn[0]]}:{qn[1]}")
+    return merged
+
+
+def _merge_lines(stored: Child, incoming: etree._Element, positions: Mapping[str, int]) -> Composite:
     lines = list(stored.items)
-    positions = {n: i for i, n in enumerate(map(line_no, lines)) if n is not None}
+    index = {key: i for i, key in enumerate(map(_line_key, lines)) if key is not None}
     for el in incoming:
         if not isinstance(el.tag, str):
             continue
-        number = line_no(el)
-        if number is not None and number in positions:
-            lines[positions[number]] = el
+        key = _line_key(el)
+        if key is not None and key in index:
+            lines[index[key]] = _merge_line(lines[index[key]], el, positions)
         else:
             lines.append(el)
     return Composite(incoming.tag, lines)

@@ -11,8 +11,9 @@ types the emulator holds:
   owner's own type; ``company`` a customer or vendor; ``salesRep``, ``supervisor``, ``owner``... employees;
 - a field named as a record type (``customer``, ``contact``) is that record type.
 
-A reference whose field is not listed (subsidiary, currency, terms... lists the emulator never holds) keeps
-whatever name the client sent with it.
+References to the lists the emulator keeps beside records (subsidiary, currency, terms... and custom list
+values in select custom fields, see :mod:`.lists`) are named from those lists. A reference to anything else
+keeps whatever name the client sent with it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from lxml import etree
 
 from .bundle import FieldKind, RecordTypeInfo, SchemaModel
 from .criteria import FieldValue
-from .records import local_name
+from .lists import LIST_FIELDS, Lists
+from .records import XSI_TYPE, local_name, resolve_qname
 from .storage import RecordStore, StoredRecord
 
 #: Index fields that hold a record's display name, by preference.
@@ -50,6 +52,7 @@ class _Pending:
     element: etree._Element
     internal_id: str
     targets: tuple[str, ...]
+    list_type: str | None = None
 
 
 class References:
@@ -59,10 +62,13 @@ class References:
     references to them are resolved.
     """
 
-    def __init__(self, schema: SchemaModel, store: RecordStore, held_types: Iterable[str]) -> None:
+    def __init__(
+        self, schema: SchemaModel, store: RecordStore, held_types: Iterable[str], lists: Lists | None = None
+    ) -> None:
         self.schema = schema
         self.core = schema.core_ns
         self.store = store
+        self.lists = lists
         types = schema.record_types
         self.held = tuple(t for t in held_types if t in types)
         self.entity_types = tuple(t for t in self.held if types[t].has("entityId"))
@@ -99,10 +105,33 @@ class References:
 
     # ---------------------------------------------------------------------------------------- names
 
+    def list_for_field(self, name: str) -> str | None:
+        """The list a reference field named ``name`` takes its values from, if the emulator keeps it."""
+        list_type = LIST_FIELDS.get(name)
+        if list_type is None or name in self.held or self.lists is None or not self.lists.has_list(list_type):
+            return None
+        return list_type
+
+    def list_for(self, el: etree._Element) -> str | None:
+        """The list (of :mod:`.lists`) a reference element points to, when it is not a held record type."""
+        if self.lists is None:
+            return None
+        explicit = el.get("type")
+        if explicit:
+            return explicit if explicit not in self.held and self.lists.has_list(explicit) else None
+        return self.list_for_field(local_name(el))
+
     def fill_names(self, info: RecordTypeInfo, root: etree._Element) -> None:
         """Set ``name`` on the references of a rendered record (body fields and sublist lines) whose
         target the emulator holds, replacing any name stored with them; others are left as they are."""
-        pending = list(self._references(info, root))
+        self.fill_names_many([(info, root)])
+
+    def fill_names_many(self, records: Iterable[tuple[RecordTypeInfo, etree._Element]]) -> None:
+        """:meth:`fill_names` for many records at once, reading each referenced record type once."""
+        pending: list[_Pending] = []
+        for info, root in records:
+            pending.extend(self._references(info, root))
+            self._fill_custom_values(root)
         by_type: dict[str, set[str]] = {}
         for p in pending:
             for record_type in p.targets:
@@ -112,9 +141,31 @@ class References:
             for stored in self.store.get_many(record_type, sorted(ids)):
                 found[(record_type, stored.internal_id)] = stored
         for p in pending:
+            if p.list_type is not None:
+                value = self.lists.find(p.list_type, internal_id=p.internal_id) if self.lists else None
+                if value is not None:
+                    self.set_name(p.element, value.name)
+                continue
             matches = [found[(t, p.internal_id)] for t in p.targets if (t, p.internal_id) in found]
             if len(matches) == 1:
                 self.set_name(p.element, record_name(matches[0].fields))
+
+    def _fill_custom_values(self, root: etree._Element) -> None:
+        """Name the custom list values of select and multi-select custom fields, with their ``typeId``."""
+        if self.lists is None:
+            return
+        for cf in root.iter(f"{{{self.core}}}customField"):
+            kind = resolve_qname(cf, cf.get(XSI_TYPE, ""))[1]
+            if kind not in ("SelectCustomFieldRef", "MultiSelectCustomFieldRef"):
+                continue
+            for value in cf.iter(f"{{{self.core}}}value"):
+                internal_id = value.get("internalId")
+                if not internal_id:
+                    continue
+                match = self.lists.custom_value(internal_id, value.get("typeId"))
+                if match is not None:
+                    value.set("typeId", match[0])
+                    self.set_name(value, match[1].name)
 
     def set_name(self, ref: etree._Element, name: str | None) -> None:
         """Give a reference element its ``name`` child (the first, as ``BaseRef`` declares it)."""
@@ -155,3 +206,7 @@ class References:
             targets = self.targets(owner, local_name(el))
         if targets:
             yield _Pending(el, internal_id, targets)
+            return
+        list_type = self.list_for(el)
+        if list_type is not None:
+            yield _Pending(el, internal_id, (), list_type)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -23,7 +23,7 @@ from typing import Any, cast
 from lxml import etree
 
 from ..faults import FaultElement
-from .bundle import FieldKind, QName, SchemaModel, SearchBasicInfo, SearchKind
+from .bundle import FieldKind, QName, RecordTypeInfo, SchemaModel, SearchBasicInfo, SearchKind
 from .criteria import Criterion, CriterionError, Kind
 from .records import (
     CUSTOM_FIELD_PREFIX,
@@ -162,6 +162,8 @@ class SearchRunner:
         self.sessions = sessions
         self.r = responses
         self.core = responses.core
+        #: Fills the names of the references of rendered records (set by the operations that own the lists).
+        self.names: Callable[[list[tuple[RecordTypeInfo, etree._Element]]], None] | None = None
         # search id -> the columns of an advanced search, for its later pages; bounded like the sessions.
         self._row_specs: OrderedDict[str, RowSpec] = OrderedDict()
         self._row_lock = threading.Lock()
@@ -347,9 +349,14 @@ class SearchRunner:
         records = self.r.core_child(result, "recordList")
         body_only = prefs.get("bodyFieldsOnly", "true").lower() != "false"
         tag = f"{{{self.core}}}record"
+        rendered: list[tuple[RecordTypeInfo, etree._Element]] = []
         for stored in self._page_records(page):
             info = self.schema.record_types[stored.record_type]
-            records.append(self.codec.render(info, stored, tag, body_fields_only=body_only))
+            record = self.codec.render(info, stored, tag, body_fields_only=body_only)
+            records.append(record)
+            rendered.append((info, record))
+        if self.names is not None:
+            self.names(rendered)
         return result
 
     def _page_records(self, page: Page) -> list[StoredRecord]:

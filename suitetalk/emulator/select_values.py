@@ -4,8 +4,9 @@ The field is named by ``recordType`` (or ``customRecordType``), ``field`` and, f
 ``sublist``. Values are the stored records of the types the field points to (see
 :mod:`suitetalk.emulator.references`), as ``RecordRef``s with ``internalId``, ``type`` and ``name``, sorted by
 name; ``filter`` keeps those whose name ``is``, ``contains`` or ``startsWith`` the filter value (ignoring
-case). A reference field pointing at a list the emulator never holds (subsidiary, currency, terms...) has no
-values. ``filterByValueList`` (dependent fields in OneWorld accounts) is not applied.
+case). A reference field pointing at one of the lists kept beside records (subsidiary, currency, terms...,
+see :mod:`suitetalk.emulator.lists`) lists that list's values, in the order they were added.
+``filterByValueList`` (dependent fields in OneWorld accounts) is not applied.
 
 Pages hold :data:`PAGE_SIZE` values. A page index below 1 fails with ``INVALID_PAGE_INDEX``; one past the last
 page succeeds with no values, as NetSuite answers a page of a list that needs no paging.
@@ -139,7 +140,15 @@ class SelectValues:
     def _values(self, target: SelectField, description: etree._Element) -> list[Ref]:
         matches = self._filter(description)
         refs: list[Ref] = []
-        for record_type in self.references.targets(target.owner, target.field.name):
+        list_type = self.references.list_for_field(target.field.name)
+        targets = self.references.targets(target.owner, target.field.name)
+        if not targets and list_type is not None and self.references.lists is not None:
+            return [
+                Ref(list_type, value.internal_id, None, None, value.name)
+                for value in self.references.lists.values(list_type)
+                if matches is None or matches(value.name)
+            ]
+        for record_type in targets:
             for stored in self.store.get_many(record_type, self.store.search(record_type, [])):
                 name = record_name(stored.fields)
                 if matches is not None and (name is None or not matches(name)):

@@ -92,6 +92,7 @@ class Emulator:
         self._bundle: Bundle | None = None
         self._tls_dir: tempfile.TemporaryDirectory[str] | None = None
         self._tls: TlsFiles | None = None
+        self._operations: Operations | None = None
 
     def __repr__(self) -> str:
         state = self.base_url if self._server is not None else "stopped"
@@ -126,6 +127,7 @@ class Emulator:
                     lambda: self.base_url,
                     _validated_types(),
                 )
+                self._operations = operations
                 self._app = EmulatorApp(bundle, operations, lambda: self._settings, sleep=time.sleep)
                 context = None
                 if s.tls:
@@ -185,6 +187,7 @@ class Emulator:
             self._tls_dir.cleanup()  # the CA file and the server's key go with it
         self._server = self._thread = self._app = self._store = self._sessions = None
         self._tempdir = self._tls_dir = self._tls = None
+        self._operations = None
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -401,6 +404,44 @@ class Emulator:
     def expire_async_jobs(self) -> None:
         """Make every asynchronous job id expire now, as ``async_job_ttl`` would."""
         self._require_app().operations.async_jobs.expire_all()
+
+    # ------------------------------------------------------------------------ lists and saved searches
+
+    def add_list_value(
+        self,
+        list_type: str,
+        name: str,
+        *,
+        internal_id: str | int | None = None,
+        external_id: str | None = None,
+    ) -> str:
+        """Add a value to a list the emulator keeps beside records; returns its internal id.
+
+        ``list_type`` is a standard list (``"subsidiary"``, ``"currency"``, ``"term"``, ``"department"``,
+        ``"location"``, ``"priceLevel"``, ``"classification"``, ``"customerStatus"``; each starts with a
+        seeded set, see :data:`suitetalk.emulator.lists.STANDARD_LISTS`) or a custom list's script id
+        (``"customlist_colour"``, created by its first value). References to the value are then accepted,
+        named (``RecordRef/name``) and listed by ``getSelectValue``. Without ``internal_id`` the next free
+        number is used; a taken internal or external id raises ``ValueError``.
+        """
+        return (
+            self._require_operations()
+            .lists.add_value(list_type, name, internal_id=internal_id, external_id=external_id)
+            .internal_id
+        )
+
+    def list_values(self, list_type: str) -> list[tuple[str, str]]:
+        """The values of a list as ``(internal id, name)`` pairs, in the order they were added."""
+        return [(v.internal_id, v.name) for v in self._require_operations().lists.values(list_type)]
+
+    def custom_list_id(self, script_id: str) -> str | None:
+        """The internal id of a custom list (the ``typeId`` of its values), once it has a value."""
+        return self._require_operations().lists.custom_list_id(script_id)
+
+    def _require_operations(self) -> Operations:
+        if self._operations is None:
+            raise RuntimeError("the emulator is not running")
+        return self._operations
 
     def _require_app(self) -> EmulatorApp:
         if self._app is None:

@@ -36,6 +36,7 @@ __all__ = [
     "UNCHANGED",
     "Attachment",
     "DeletedRecord",
+    "DuplicateEntity",
     "DuplicateExternalId",
     "RecordNotFound",
     "RecordStore",
@@ -73,6 +74,9 @@ CREATE TABLE IF NOT EXISTS deletions (
     deleted_at  INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS deletions_by_time ON deletions (deleted_at);
+CREATE INDEX IF NOT EXISTS records_by_entity_id
+    ON records (record_type, lower(json_extract(fields, '$.entityId')))
+    WHERE json_extract(fields, '$.entityId') IS NOT NULL;
 CREATE TABLE IF NOT EXISTS attachments (
     to_type     TEXT    NOT NULL,
     to_id       INTEGER NOT NULL,
@@ -147,6 +151,17 @@ class DuplicateExternalId(StoreError):
     code = "DUP_RCRD"
 
 
+class DuplicateEntity(StoreError):
+    """Another entity of the same type already has that ``entityId`` (NetSuite's ``DUP_ENTITY``)."""
+
+    code = "DUP_ENTITY"
+
+
+#: The index field kept unique per record type when a write asks for it (``unique_entity_id=True``).
+ENTITY_ID_FIELD = "entityId"
+_ENTITY_ID_KEY = "lower(json_extract(fields, '$.entityId'))"
+
+
 @dataclass(frozen=True)
 class StoredRecord:
     """A record as stored: ids, opaque body, search index and the store's timestamps (UTC)."""
@@ -168,6 +183,8 @@ class DeletedRecord:
     internal_id: str
     external_id: str | None
     deleted_at: datetime
+    name: str | None = None
+    """The record's display name when it was deleted (NetSuite's ``getDeleted`` shows it)."""
 
 
 @dataclass(frozen=True)
@@ -356,6 +373,9 @@ class RecordStore:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(deletions)")}
+            if "name" not in columns:  # added after the first release: files written before lack it
+                self._db.execute("ALTER TABLE deletions ADD COLUMN name TEXT")
             version = self._db.execute("PRAGMA user_version").fetchone()[0]
             if version not in (0, _SCHEMA_VERSION):
                 raise ValueError(f"{target}: unknown emulator storage version {version}")
@@ -385,6 +405,11 @@ class RecordStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._db.in_transaction:
+                # Called from inside a transaction of this thread (a merge callback allocating an id):
+                # join it, so the work commits or rolls back with the write that needed it.
+                yield self._db
+                return
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -392,6 +417,41 @@ class RecordStore:
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """The database inside a write transaction (joined when one is already open on this thread), for
+        the emulator's own tables kept beside the records (reference lists, saved searches...)."""
+        with self._transaction() as db:
+            yield db
+
+    @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The database, locked for a read."""
+        with self._lock:
+            yield self._db
+
+    def allocate(self, sequence: str, count: int = 1) -> list[int]:
+        """``count`` new numbers from a named sequence (1, 2, 3...; never reused), for what NetSuite numbers
+        itself: document numbers per transaction type, address book entries, custom fields.
+
+        Sequences share the table of internal id sequences under names no record type has (they contain a
+        colon). Inside a write transaction of this thread the numbers belong to it (rolled back with it).
+        """
+        if ":" not in sequence:
+            raise ValueError(f"a sequence name contains a colon (it must not be a record type): {sequence!r}")
+        if count < 1:
+            return []
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO id_sequences (record_type, last_id) VALUES (?, ?) "
+                "ON CONFLICT (record_type) DO UPDATE SET last_id = last_id + ?",
+                (sequence, count, count),
+            )
+            (last,) = db.execute(
+                "SELECT last_id FROM id_sequences WHERE record_type = ?", (sequence,)
+            ).fetchone()
+        return list(range(int(last) - count + 1, int(last) + 1))
 
     def _now(self) -> int:
         return _to_micros(self._clock())
@@ -449,17 +509,39 @@ class RecordStore:
                 f"has externalId {external_id!r}."
             )
 
+    def _check_entity_id_free(
+        self,
+        db: sqlite3.Connection,
+        record_type: str,
+        fields: Mapping[str, FieldValue],
+        internal_id: int | None,
+    ) -> None:
+        value = fields.get(ENTITY_ID_FIELD)
+        if not isinstance(value, str) or not value.strip():
+            return
+        row = db.execute(
+            # The IS NOT NULL term lets SQLite use the partial index records_by_entity_id.
+            f"SELECT internal_id FROM records WHERE record_type = ? AND {_ENTITY_ID_KEY} = lower(?) "  # noqa: S608
+            "AND json_extract(fields, '$.entityId') IS NOT NULL AND internal_id IS NOT ?",
+            (record_type, value, internal_id),
+        ).fetchone()
+        if row is not None:
+            raise DuplicateEntity("This entity already exists.")
+
     def _insert(
         self,
         db: sqlite3.Connection,
         record_type: str,
         revision: Revision,
         external_id: str | None,
+        unique_entity_id: bool = False,
     ) -> StoredRecord:
         body, fields = _check_body(revision[0]), revision[1]
         encoded = _encode_fields(fields)
         if external_id is not None:
             self._check_external_id_free(db, record_type, external_id, None)
+        if unique_entity_id:
+            self._check_entity_id_free(db, record_type, fields, None)
         # No RETURNING: it needs SQLite 3.35, newer than some supported platforms ship.
         db.execute(
             "INSERT INTO id_sequences (record_type, last_id) VALUES (?, 1) "
@@ -485,12 +567,15 @@ class RecordStore:
         current: StoredRecord,
         revision: Revision,
         external_id: str | None,
+        unique_entity_id: bool = False,
     ) -> StoredRecord:
         body, fields = _check_body(revision[0]), revision[1]
         encoded = _encode_fields(fields)
         key = int(current.internal_id)
         if external_id is not None and external_id != current.external_id:
             self._check_external_id_free(db, current.record_type, external_id, key)
+        if unique_entity_id and _entity_key(fields) != _entity_key(current.fields):
+            self._check_entity_id_free(db, current.record_type, fields, key)
         now = self._now()
         db.execute(
             "UPDATE records SET external_id = ?, body = ?, fields = ?, last_modified = ? "
@@ -516,14 +601,16 @@ class RecordStore:
         fields: Mapping[str, FieldValue],
         *,
         external_id: str | None = None,
+        unique_entity_id: bool = False,
     ) -> StoredRecord:
         """Store a new record and return it with its new internal id.
 
-        Raises :class:`DuplicateExternalId` when another record of the type has ``external_id``.
+        Raises :class:`DuplicateExternalId` when another record of the type has ``external_id``, and with
+        ``unique_entity_id`` :class:`DuplicateEntity` when another has the same ``entityId`` (ignoring case).
         """
         external_id = _check_external_id(external_id)
         with self._transaction() as db:
-            return self._insert(db, record_type, (body, fields), external_id)
+            return self._insert(db, record_type, (body, fields), external_id, unique_entity_id)
 
     def get(
         self, record_type: str, *, internal_id: str | int | None = None, external_id: str | None = None
@@ -556,6 +643,7 @@ class RecordStore:
         external_id: str | None = None,
         merge: Callable[[StoredRecord], Revision],
         new_external_id: str | Unchanged | None = UNCHANGED,
+        unique_entity_id: bool = False,
     ) -> StoredRecord:
         """Replace a record's body and index with ``merge(current)``, read and written in one transaction.
 
@@ -572,7 +660,7 @@ class RecordStore:
                 if isinstance(new_external_id, Unchanged)
                 else _check_external_id(new_external_id)
             )
-            return self._replace(db, current, merge(current), target)
+            return self._replace(db, current, merge(current), target, unique_entity_id)
 
     def upsert(
         self,
@@ -581,6 +669,7 @@ class RecordStore:
         *,
         create: Callable[[], Revision],
         merge: Callable[[StoredRecord], Revision],
+        unique_entity_id: bool = False,
     ) -> tuple[StoredRecord, bool]:
         """Update the record with ``external_id`` through ``merge``, or add one from ``create()``.
 
@@ -594,24 +683,31 @@ class RecordStore:
             try:
                 current = self._find(db, record_type, None, checked)
             except RecordNotFound:
-                return self._insert(db, record_type, create(), checked), True
-            return self._replace(db, current, merge(current), checked), False
+                return self._insert(db, record_type, create(), checked, unique_entity_id), True
+            return self._replace(db, current, merge(current), checked, unique_entity_id), False
 
     def delete(
-        self, record_type: str, *, internal_id: str | int | None = None, external_id: str | None = None
+        self,
+        record_type: str,
+        *,
+        internal_id: str | int | None = None,
+        external_id: str | None = None,
+        name: Callable[[StoredRecord], str | None] | None = None,
     ) -> DeletedRecord:
-        """Delete a record and remember the deletion. Raises :class:`RecordNotFound`."""
+        """Delete a record and remember the deletion (with ``name(record)``, its display name, when given).
+        Raises :class:`RecordNotFound`."""
         with self._transaction() as db:
             current = self._find(db, record_type, internal_id, external_id)
             now = self._now()
             key = int(current.internal_id)
+            shown = name(current) if name is not None else None
             db.execute("DELETE FROM records WHERE record_type = ? AND internal_id = ?", (record_type, key))
             db.execute(
-                "INSERT INTO deletions (record_type, internal_id, external_id, deleted_at) "
-                "VALUES (?, ?, ?, ?)",
-                (record_type, key, current.external_id, now),
+                "INSERT INTO deletions (record_type, internal_id, external_id, deleted_at, name) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (record_type, key, current.external_id, now, shown),
             )
-        return DeletedRecord(record_type, current.internal_id, current.external_id, _from_micros(now))
+        return DeletedRecord(record_type, current.internal_id, current.external_id, _from_micros(now), shown)
 
     def search(self, record_type: str, criteria: Sequence[Criterion]) -> list[str]:
         """Internal ids of the records of ``record_type`` matching every criterion, in ascending order.
@@ -690,12 +786,12 @@ class RecordStore:
         if before is not None:
             where.append("deleted_at < ?")
             params.append(_to_micros(before))
-        sql = "SELECT record_type, internal_id, external_id, deleted_at FROM deletions"
+        sql = "SELECT record_type, internal_id, external_id, deleted_at, name FROM deletions"
         if where:
             sql += " WHERE " + " AND ".join(where)
         with self._lock:
             rows = self._db.execute(sql + " ORDER BY deleted_at, rowid", params).fetchall()
-        return [DeletedRecord(row[0], str(row[1]), row[2], _from_micros(row[3])) for row in rows]
+        return [DeletedRecord(row[0], str(row[1]), row[2], _from_micros(row[3]), row[4]) for row in rows]
 
     def record_types(self) -> list[str]:
         """The record types that have at least one stored record, sorted."""
@@ -793,6 +889,11 @@ class RecordStore:
             db.execute("DELETE FROM attachments")
             if reset_ids:
                 db.execute("DELETE FROM id_sequences")
+
+
+def _entity_key(fields: Mapping[str, FieldValue]) -> str | None:
+    value = fields.get(ENTITY_ID_FIELD)
+    return value.lower() if isinstance(value, str) else None
 
 
 def _str_or_none(value: Any) -> FieldValue:
