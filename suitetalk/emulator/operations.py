@@ -26,11 +26,13 @@ from .clock import server_now
 from .computed import Computations
 from .criteria import CriterionError, FieldValue, predicate
 from .initialize import Initializer
+from .joins import Joins
 from .lists import Lists
 from .records import XSI_TYPE, Incoming, RecordCodec, RecordError, format_datetime, local_name, resolve_qname
 from .references import References, record_name
 from .responses import AfterSubmit, Detail, Ref, Responses, SentRef, WriteOutcome
 from .rules import RuleBook, RuleFailure
+from .saved_searches import SavedSearches
 from .search import SearchRunner
 from .search_sessions import SearchSessions
 from .select_values import SelectValues
@@ -121,6 +123,10 @@ class Operations:
         self.computations = Computations(bundle.schema, store)
         self.references = References(bundle.schema, store, sorted(self.validated), self.lists)
         self.search_runner.names = self.references.fill_names_many
+        self.search_runner.field_id = self.lists.field_id
+        self.search_runner.joins = Joins(bundle.schema, store, self.references)
+        self.saved_searches = SavedSearches(bundle.schema, store)
+        self.search_runner.saved = self.saved_searches
         self.initializer = Initializer(bundle.schema, self.codec, store, self.references)
         self.select_values = SelectValues(bundle.schema, store, self.references, self.r)
         self.attachments = Attachments(self.core, store, self._target, self._ref)

@@ -280,7 +280,8 @@ class RecordCodec:
         return etree.fromstring(body, parser)
 
     def index(self, info: RecordTypeInfo, root: etree._Element) -> dict[str, FieldValue]:
-        """The flat search index of a canonical record: body fields by name, custom fields by script id."""
+        """The flat search index of a canonical record: body fields by name, custom fields by script id, and
+        the internal ids referred to by sublist lines as ``list.field`` (``itemList.item``)."""
         fields: dict[str, FieldValue] = {}
         for child in root:
             name = local_name(child)
@@ -292,7 +293,16 @@ class RecordCodec:
                     key = cf.get("scriptId") or cf.get("internalId")
                     if key:
                         fields[CUSTOM_FIELD_PREFIX + key] = _custom_value(cf)
-            elif field.kind not in (FieldKind.LIST, FieldKind.COMPLEX, FieldKind.NULL_FIELDS):
+            elif field.kind is FieldKind.LIST:
+                # The references of the lines (``itemList.item``), for joins such as itemJoin.
+                for line in child:
+                    for value in line if isinstance(line.tag, str) else ():
+                        ref = value.get("internalId") if isinstance(value.tag, str) else None
+                        if ref:
+                            ids = fields.setdefault(f"{name}.{local_name(value)}", [])
+                            if isinstance(ids, list) and ref not in ids:
+                                ids.append(ref)
+            elif field.kind not in (FieldKind.COMPLEX, FieldKind.NULL_FIELDS):
                 fields[name] = scalar(field.kind, child)
         return fields
 

@@ -438,6 +438,43 @@ class Emulator:
         """The internal id of a custom list (the ``typeId`` of its values), once it has a value."""
         return self._require_operations().lists.custom_list_id(script_id)
 
+    def define_saved_search(
+        self,
+        record_type: str,
+        *,
+        script_id: str,
+        criteria: Mapping[str, Any] | None = None,
+        columns: Sequence[str] = (),
+        internal_id: int | None = None,
+        title: str | None = None,
+    ) -> str:
+        """Define a saved search that ``search`` runs by internal id or script id; returns the internal id.
+
+        ``record_type`` names the advanced search (``"customer"``, ``"transaction"``, ``"item"``...);
+        ``criteria`` and ``columns`` use the client's concise form, with ``join.field`` for joined fields::
+
+            emulator.define_saved_search(
+                "customer", script_id="customsearch_vip",
+                criteria={"isInactive": False, "contactJoin.email": ("contains", "@")},
+                columns=["entityId", "contactJoin.email"],
+            )
+
+        Redefining a script id replaces its definition and keeps its internal id. See
+        :mod:`suitetalk.emulator.saved_searches` for the value forms; bad names raise ``ValueError``.
+        """
+        return (
+            self._require_operations()
+            .saved_searches.define(
+                record_type,
+                script_id=script_id,
+                criteria=criteria,
+                columns=columns,
+                internal_id=internal_id,
+                title=title,
+            )
+            .internal_id
+        )
+
     def _require_operations(self) -> Operations:
         if self._operations is None:
             raise RuntimeError("the emulator is not running")
