@@ -134,7 +134,8 @@ def test_address_book_entries_get_internal_ids_that_updates_address(s: Session) 
     )
     first = get(s, "customer", customer.internalId).addressbookList.addressbook
     ids = [e.internalId for e in first]
-    assert all(i and i.isdigit() for i in ids) and len(set(ids)) == 2
+    assert all(i and i.isdigit() for i in ids)
+    assert len(set(ids)) == 2
     change = book(addressbook=[entry(internalId=ids[1], label="HQ")], replaceAll=False)
     s.call("update", record=s.record("customer", internalId=customer.internalId, addressbookList=change))
     after = get(s, "customer", customer.internalId).addressbookList.addressbook
@@ -158,7 +159,8 @@ def test_custom_fields_come_back_with_internal_id_and_script_id(s: Session) -> N
     )
     fields = [get(s, "customer", r.internalId).customFieldList.customField[0] for r in (one, two)]
     assert [f.scriptId for f in fields] == ["custentity_fid"] * 2
-    assert fields[0].internalId.isdigit() and fields[0].internalId == fields[1].internalId
+    assert fields[0].internalId.isdigit()
+    assert fields[0].internalId == fields[1].internalId
 
 
 def test_custom_list_values_are_named_and_checked(s: Session) -> None:

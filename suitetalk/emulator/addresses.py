@@ -109,8 +109,10 @@ class Addresses:
                 address = _child(entry, "addressbookAddress")
                 if address is not None:
                     self.entries.append((entry, address))
-        self.billing = self._default("defaultBilling") or _child(root, "billingAddress")
-        self.shipping = self._default("defaultShipping") or _child(root, "shippingAddress")
+        billing = self._default("defaultBilling")
+        shipping = self._default("defaultShipping")
+        self.billing = billing if billing is not None else _child(root, "billingAddress")
+        self.shipping = shipping if shipping is not None else _child(root, "shippingAddress")
 
     def _default(self, flag: str) -> etree._Element | None:
         for entry, address in self.entries:
