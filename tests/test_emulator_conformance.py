@@ -128,6 +128,102 @@ def scenario(s: Session) -> list[tuple[str, etree._Element]]:
         searchId=advanced.body.searchResult.searchId,
         pageIndex=1,
     )
+    # Shapes the emulator computes and answers as NetSuite does (fidelity).
+    colour = s.emulator.add_list_value(f"customlist_conf_{tag}", "Blue")
+    select = s.core_type("SelectCustomFieldRef")(
+        scriptId="custentity_colour", value=s.core_type("ListOrRecordRef")(internalId=colour)
+    )
+    book_qn = s.emulator.bundle.schema.record_types["customer"].by_name["addressbookList"].type
+    entry_qn = s.emulator.bundle.schema.all_elements(book_qn)[0][1]
+    book = s.client.get_type(f"{{{book_qn[0]}}}{book_qn[1]}")
+    entry = s.client.get_type(f"{{{entry_qn[0]}}}{entry_qn[1]}")
+    rich = call(
+        "add customer with lists, address book and custom list value",
+        "add",
+        record=s.record(
+            "customer",
+            entityId=f"Rich {tag}",
+            companyName=tag,
+            terms=s.ref("term", "2"),
+            subsidiary=s.core_type("RecordRef")(internalId="1"),
+            addressbookList=book(addressbook=[entry(defaultBilling=True, label="HQ")]),
+            customFieldList=s.core_type("CustomFieldList")(customField=[select, string_ref]),
+        ),
+    ).body.writeResponse.baseRef
+    call(
+        "add contact of the customer",
+        "add",
+        record=s.record(
+            "contact",
+            entityId=f"Ann {tag}",
+            email="ann@x.example",
+            company=s.ref("customer", rich.internalId),
+        ),
+    )
+    call("get computed customer", "get", baseRef=s.ref("customer", rich.internalId))
+    call("add duplicate entity", "add", record=s.record("customer", entityId=f"Rich {tag}"))
+    call(
+        "add bad list reference",
+        "add",
+        record=s.record("customer", entityId=f"X {tag}", terms=s.ref("term", "999")),
+    )
+    call(
+        "getSelectValue of a list",
+        "getSelectValue",
+        fieldDescription=s.core_type("GetSelectValueFieldDescription")(recordType="customer", field="terms"),
+        pageIndex=1,
+    )
+    call(
+        "search with a join criterion, records named",
+        "search",
+        searchRecord=s.client.get_type(
+            f"{{{s.emulator.bundle.schema.record_types['customer'].namespace}}}CustomerSearch"
+        )(
+            basic=s.search_basic("CustomerSearchBasic", companyName=s.string_field(tag)),
+            contactJoin=s.search_basic("ContactSearchBasic", email=s.string_field("ann@", "startsWith")),
+        ),
+    )
+    rel = s.emulator.bundle.schema.record_types["customer"].namespace
+    common = s.core.replace("urn:core_", "urn:common_")
+    s.emulator.define_saved_search(
+        "customer",
+        script_id=f"customsearch_conf_{tag}",
+        criteria={"companyName": tag},
+        columns=["entityId", "internalId", "contactJoin.email", "contactJoin.entityId"],
+    )
+    call(
+        "saved search with join columns",
+        "search",
+        searchRecord=s.client.get_type(f"{{{rel}}}CustomerSearchAdvanced")(
+            savedSearchScriptId=f"customsearch_conf_{tag}"
+        ),
+    )
+    call(
+        "unknown saved search",
+        "search",
+        searchRecord=s.client.get_type(f"{{{rel}}}CustomerSearchAdvanced")(
+            savedSearchScriptId="customsearch_none"
+        ),
+    )
+    row_basic = s.client.get_type(f"{{{common}}}CustomerSearchRowBasic")
+    if "billCity" in dict(row_basic.elements):
+        column = s.core_type("SearchColumnStringField")
+        call(
+            "address columns",
+            "search",
+            searchRecord=s.client.get_type(f"{{{rel}}}CustomerSearchAdvanced")(
+                criteria=s.client.get_type(f"{{{rel}}}CustomerSearch")(
+                    basic=s.search_basic("CustomerSearchBasic", companyName=s.string_field(tag))
+                ),
+                columns=s.client.get_type(f"{{{rel}}}CustomerSearchRow")(
+                    basic=row_basic(
+                        billCity=column(),
+                        addressLabel=column(),
+                        isDefaultBilling=s.core_type("SearchColumnBooleanField")(),
+                    )
+                ),
+            ),
+        )
     s.emulator.expire_searches()
     call(
         "searchMoreWithId expired", "searchMoreWithId", searchId=first.body.searchResult.searchId, pageIndex=2
@@ -140,6 +236,7 @@ def scenario(s: Session) -> list[tuple[str, etree._Element]]:
         ),
     )
     call("delete", "delete", baseRef=s.ref("customer", added.internalId))
+    call("delete named customer", "delete", baseRef=s.ref("customer", rich.internalId))
     call("deleteList", "deleteList", baseRef=[s.ref("customer", added.internalId)])
     since = datetime.now(timezone.utc) - timedelta(minutes=5)
     call(
