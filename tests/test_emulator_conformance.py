@@ -199,6 +199,11 @@ def scenario(s: Session) -> list[tuple[str, etree._Element]]:
         ),
     )
     call(
+        "getSavedSearch",
+        "getSavedSearch",
+        record=s.core_type("GetSavedSearchRecord")(searchType="customer"),
+    )
+    call(
         "unknown saved search",
         "search",
         searchRecord=s.client.get_type(f"{{{rel}}}CustomerSearchAdvanced")(
@@ -317,6 +322,8 @@ def test_every_response_is_valid_against_netsuites_xsds(s: Session, real_schema:
         "getAccountGovernanceInfoResponse",
         "getIntegrationGovernanceInfoResponse",
         "getDataCenterUrlsResponse",
+        "getSavedSearchResponse",
+        "getSelectValueResponse",
         "exceededRecordCountFault",
         "unexpectedErrorFault",
         "exceededConcurrentRequestLimitFault",

@@ -127,3 +127,33 @@ def test_joined_searches_columns_and_saved_searches(
     )
     saved = client.search("customer", saved_search=f"customsearch_firms_{tag}")
     assert sorted(row_values(r)["entityId"] for r in saved) == [f"Firm {tag}", f"Other firm {tag}"]
+
+
+def test_address_columns_through_the_client(suitetalk_client: Client) -> None:
+    client = suitetalk_client
+    tag = uid()
+    client.add(
+        "customer",
+        entityId=f"Addressed {tag}",
+        addressbookList={
+            "addressbook": [
+                {
+                    "defaultBilling": True,
+                    "label": "Bill",
+                    "addressbookAddress": {"city": "Oslo", "zip": "0150"},
+                },
+                {
+                    "defaultShipping": True,
+                    "label": "Ship",
+                    "addressbookAddress": {"city": "Bergen", "zip": "5003"},
+                },
+            ]
+        },
+    )
+    rows = client.search(
+        "customer", {"entityId": f"Addressed {tag}"}, columns=["billCity", "shipZip", "city"]
+    )
+    assert [row_values(r) for r in rows] == [
+        {"billCity": "Oslo", "shipZip": "5003", "city": "Oslo"},
+        {"billCity": "Oslo", "shipZip": "5003", "city": "Bergen"},
+    ]

@@ -154,6 +154,7 @@ class Operations:
             "initialize": self.initialize,
             "initializeList": self.initialize_list,
             "getSelectValue": self.get_select_value,
+            "getSavedSearch": self.get_saved_search,
             "attach": self.attach,
             "detach": self.detach,
         }
@@ -313,6 +314,30 @@ class Operations:
         description = self._one(request.body, "fieldDescription")
         page_text = (self._one(request.body, "pageIndex").text or "").strip()
         self.select_values.answer(result, description, page_text)
+        return response
+
+    def get_saved_search(self, request: SoapRequest) -> etree._Element:
+        """The saved searches defined on the emulator for a ``searchType`` (their internal ids and titles,
+        or script ids where they have no title)."""
+        response = response_element(self.version, "getSavedSearchResponse")
+        result = self.r.core_child(response, "getSavedSearchResult")
+        search_type = self._one(request.body, "record").get("searchType", "").strip()
+        if not search_type:
+            self.r.status(result, [Detail("INVALID_SEARCH", "getSavedSearch needs a searchType.")])
+            return response
+        wanted = search_type[:1].upper() + search_type[1:] + "SearchAdvanced"
+        found = [
+            (internal_id, title or script_id)
+            for internal_id, script_id, title, type_name in self.saved_searches.listing()
+            if type_name == wanted
+        ]
+        self.r.status(result)
+        self.r.core_child(result, "totalRecords", len(found))
+        listing = self.r.core_child(result, "recordRefList")
+        for internal_id, name in found:
+            node = self.r.core_child(listing, "recordRef")
+            self.r.core_child(node, "name", name)
+            node.set("internalId", internal_id)
         return response
 
     def attach(self, request: SoapRequest) -> etree._Element:

@@ -106,14 +106,13 @@ class SavedSearches:
             root.find(f"{{{namespace}}}columns"),
         )
 
-    def listing(self, search_type: QName | None = None) -> list[tuple[str, str, str | None]]:
-        """``(internal id, script id, title)`` of every saved search (of one advanced search type)."""
+    def listing(self) -> list[tuple[str, str, str | None, str]]:
+        """``(internal id, script id, title, advanced search type name)`` of every saved search."""
         with self.store.reading() as db:
             rows = db.execute(
                 "SELECT internal_id, script_id, title, search_type FROM saved_searches ORDER BY internal_id"
             ).fetchall()
-        wanted = None if search_type is None else f"{search_type[0]} {search_type[1]}"
-        return [(str(r[0]), r[1], r[2]) for r in rows if wanted is None or r[3] == wanted]
+        return [(str(r[0]), r[1], r[2], str(r[3]).partition(" ")[2]) for r in rows]
 
     # -------------------------------------------------------------------------------------- defining
 
