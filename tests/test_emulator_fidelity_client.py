@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from suitetalk.client import Client
+from suitetalk.config import ClientConfig
 from suitetalk.emulator import Emulator
 from suitetalk.errors import RecordError
 from suitetalk.search import row_values
@@ -157,3 +159,27 @@ def test_address_columns_through_the_client(suitetalk_client: Client) -> None:
         {"billCity": "Oslo", "shipZip": "5003", "city": "Oslo"},
         {"billCity": "Oslo", "shipZip": "5003", "city": "Bergen"},
     ]
+
+
+def test_lists_custom_field_ids_and_saved_searches_outlive_a_restart_and_a_clear(tmp_path: Path) -> None:
+    database = tmp_path / "emulator.sqlite"
+    with Emulator(database=database) as first:
+        depot = first.add_list_value("location", "Restart Depot")
+        saved = first.define_saved_search(
+            "customer", script_id="customsearch_kept", criteria={"isInactive": False}
+        )
+        config = ClientConfig(endpoint=first.base_url, version=first.version)
+        credentials = first.credentials
+        with Client(credentials, config) as client:
+            added = client.add("customer", entityId="Kept", custom_fields={"custentity_kept": "x"})
+            field_id = client.get("customer", added.internal_id).customFieldList.customField[0].internalId
+        first.store.clear(reset_ids=True)
+    with Emulator(database=database, credentials=credentials) as second:
+        assert (depot, "Restart Depot") in second.list_values("location")
+        config = ClientConfig(endpoint=second.base_url, version=second.version)
+        with Client(credentials, config) as client:
+            again = client.add("customer", entityId="Kept", custom_fields={"custentity_kept": "y"})
+            assert again.internal_id == "1"  # the clear reset record ids...
+            record = client.get("customer", again.internal_id)
+            assert record.customFieldList.customField[0].internalId == field_id  # ...not custom field ids
+            assert [r.entityId for r in client.search("customer", saved_search=saved)] == ["Kept"]

@@ -881,14 +881,20 @@ class RecordStore:
 
         Internal id sequences are kept by default, so an id handed out before the clear never names a
         different record afterwards (NetSuite never reuses internal ids either); ``reset_ids=True`` starts
-        every record type at 1 again.
+        every record type (and document and address book numbers) at 1 again. Reference lists, custom field
+        ids and saved searches are configuration, not records: a clear keeps them.
         """
         with self._transaction() as db:
             db.execute("DELETE FROM records")
             db.execute("DELETE FROM deletions")
             db.execute("DELETE FROM attachments")
             if reset_ids:
-                db.execute("DELETE FROM id_sequences")
+                # Sequences of what outlives records (custom field and list ids, saved searches) are kept:
+                # the ids already handed out for them stay in their own tables.
+                db.execute(
+                    "DELETE FROM id_sequences WHERE record_type NOT IN "
+                    "('custom:field', 'custom:list', 'customListValue:', 'savedSearch:')"
+                )
 
 
 def _entity_key(fields: Mapping[str, FieldValue]) -> str | None:
