@@ -14,7 +14,7 @@ import pytest
 from suitetalk.client import Client
 from suitetalk.config import ClientConfig
 from suitetalk.emulator import Emulator
-from suitetalk.errors import RecordError
+from suitetalk.errors import InputError, RecordError
 from suitetalk.search import row_values
 
 
@@ -183,3 +183,16 @@ def test_lists_custom_field_ids_and_saved_searches_outlive_a_restart_and_a_clear
             record = client.get("customer", again.internal_id)
             assert record.customFieldList.customField[0].internalId == field_id  # ...not custom field ids
             assert [r.entityId for r in client.search("customer", saved_search=saved)] == ["Kept"]
+
+
+def test_bad_list_values_and_saved_searches_are_refused_clearly(suitetalk_emulator: Emulator) -> None:
+    with pytest.raises(InputError, match="already has a value with internal id 1"):
+        suitetalk_emulator.add_list_value("term", "Another", internal_id=1)
+    with pytest.raises(InputError, match="starts with 'customsearch'"):
+        suitetalk_emulator.define_saved_search("customer", script_id="my_search")
+    with pytest.raises(InputError, match="no search field 'emial'"):
+        suitetalk_emulator.define_saved_search(
+            "customer", script_id="customsearch_x", criteria={"emial": "a"}
+        )
+    with pytest.raises(InputError, match="no advanced search for 'custmer'"):
+        suitetalk_emulator.define_saved_search("custmer", script_id="customsearch_y")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from ..errors import InputError
 from .storage import RecordStore
 
 #: Reference field name -> the list its values come from (where the field is not a stored record type).
@@ -167,9 +168,9 @@ class Lists:
         """Add a value to a list (a standard list such as ``"term"``, or a custom list ``"customlist_..."``,
         created by its first value). Without ``internal_id`` the next free number is used."""
         if not isinstance(list_type, str) or not list_type.strip():
-            raise ValueError(f"a list is named by its type or custom list script id, got {list_type!r}")
+            raise InputError(f"a list is named by its type or custom list script id, got {list_type!r}")
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"a list value needs a name, got {name!r}")
+            raise InputError(f"a list value needs a name, got {name!r}")
         with self._lock, self.store.transaction() as db:
             existing = self._values.get(list_type, {})
             if is_custom_list(list_type):
@@ -183,13 +184,13 @@ class Lists:
             else:
                 key = str(internal_id).strip()
                 if not key:
-                    raise ValueError("a list value's internal id cannot be empty")
+                    raise InputError("a list value's internal id cannot be empty")
             if key in existing:
-                raise ValueError(
+                raise InputError(
                     f"{list_type} already has a value with internal id {key} ({existing[key].name!r})"
                 )
             if external_id is not None and any(v.external_id == external_id for v in existing.values()):
-                raise ValueError(f"{list_type} already has a value with external id {external_id!r}")
+                raise InputError(f"{list_type} already has a value with external id {external_id!r}")
             db.execute(
                 "INSERT INTO list_values (list_type, internal_id, external_id, name) VALUES (?, ?, ?, ?)",
                 (list_type, key, external_id, name),

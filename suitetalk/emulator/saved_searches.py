@@ -30,6 +30,7 @@ from typing import Any
 
 from lxml import etree
 
+from ..errors import InputError
 from .bundle import QName, SchemaModel, SearchKind
 from .records import format_datetime
 from .storage import RecordStore
@@ -128,7 +129,7 @@ class SavedSearches:
     ) -> SavedSearch:
         """Define (or redefine, by script id) a saved search of ``record_type``'s advanced search."""
         if not isinstance(script_id, str) or not script_id.startswith("customsearch"):
-            raise ValueError(f"a saved search's script id starts with 'customsearch', got {script_id!r}")
+            raise InputError(f"a saved search's script id starts with 'customsearch', got {script_id!r}")
         search = self._advanced(record_type)
         assert search.criteria is not None
         assert search.columns is not None
@@ -155,7 +156,7 @@ class SavedSearches:
                 "SELECT script_id FROM saved_searches WHERE internal_id = ?", (number,)
             ).fetchone()
             if taken is not None:
-                raise ValueError(f"saved search internal id {number} is taken by {taken[0]!r}")
+                raise InputError(f"saved search internal id {number} is taken by {taken[0]!r}")
             db.execute(
                 "INSERT INTO saved_searches (internal_id, script_id, search_type, title, definition) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -172,7 +173,7 @@ class SavedSearches:
             known = sorted(
                 s.name.removesuffix("SearchAdvanced") for s in self.schema.searches.values() if s.criteria
             )
-            raise ValueError(
+            raise InputError(
                 f"no advanced search for {record_type!r} in this schema; searchable: "
                 + ", ".join(k[:1].lower() + k[1:] for k in known)
             )
@@ -182,7 +183,7 @@ class SavedSearches:
         part = self.schema.element_types(owner).get(join)
         if part is None:
             joins = ", ".join(n for n in self.schema.element_types(owner) if n != "basic")
-            raise ValueError(f"{owner[1]} has no {what} part {join!r}; it has basic and: {joins}")
+            raise InputError(f"{owner[1]} has no {what} part {join!r}; it has basic and: {joins}")
         return part
 
     def _criteria(
@@ -194,17 +195,17 @@ class SavedSearches:
         for name, value in conditions.items():
             field = basic.fields.get(name)
             if field is None:
-                raise ValueError(f"{basic.name} has no search field {name!r}")
+                raise InputError(f"{basic.name} has no search field {name!r}")
             self._criterion(etree.SubElement(part, f"{{{part_type[0]}}}{name}"), field.kind, name, value)
 
     def _criterion(self, el: etree._Element, kind: SearchKind, name: str, value: Any) -> None:
         if kind is SearchKind.BOOLEAN:
             if not isinstance(value, bool):
-                raise ValueError(f"criterion {name!r} is a checkbox: give True or False, got {value!r}")
+                raise InputError(f"criterion {name!r} is a checkbox: give True or False, got {value!r}")
             self._value(el, "true" if value else "false")
             return
         if kind not in _DEFAULT_OPERATORS:
-            raise ValueError(f"criterion {name!r}: the emulator's saved searches do not take this field type")
+            raise InputError(f"criterion {name!r}: the emulator's saved searches do not take this field type")
         if isinstance(value, tuple) and value and isinstance(value[0], str) and len(value) in (2, 3):
             operator, *values = value
         elif isinstance(value, tuple) and len(value) == 1:
@@ -237,7 +238,7 @@ class SavedSearches:
         part = etree.SubElement(parent, f"{{{row_type[0]}}}{join}")
         for name in sorted(names, key=lambda n: list(available).index(n) if n in available else -1):
             if name not in available:
-                raise ValueError(f"{part_type[1]} has no column {name!r}")
+                raise InputError(f"{part_type[1]} has no column {name!r}")
             etree.SubElement(part, f"{{{part_type[0]}}}{name}")
 
 
@@ -257,6 +258,6 @@ def _by_join(names: Mapping[str, Any], what: str) -> dict[str, dict[str, Any]]:
     for name, value in names.items():
         join, _, field = name.rpartition(".")
         if not field:
-            raise ValueError(f"{what} {name!r}: expected a field name, or join.field")
+            raise InputError(f"{what} {name!r}: expected a field name, or join.field")
         groups.setdefault(join or "basic", {})[field] = value
     return groups

@@ -422,7 +422,8 @@ class Emulator:
         seeded set, see :data:`suitetalk.emulator.lists.STANDARD_LISTS`) or a custom list's script id
         (``"customlist_colour"``, created by its first value). References to the value are then accepted,
         named (``RecordRef/name``) and listed by ``getSelectValue``. Without ``internal_id`` the next free
-        number is used; a taken internal or external id raises ``ValueError``.
+        number is used; a taken internal or external id raises :class:`~suitetalk.errors.InputError`
+        (a ``ValueError``).
         """
         return (
             self._require_operations()
@@ -460,7 +461,8 @@ class Emulator:
             )
 
         Redefining a script id replaces its definition and keeps its internal id. See
-        :mod:`suitetalk.emulator.saved_searches` for the value forms; bad names raise ``ValueError``.
+        :mod:`suitetalk.emulator.saved_searches` for the value forms; bad names raise
+        :class:`~suitetalk.errors.InputError` (a ``ValueError``).
         """
         return (
             self._require_operations()
