@@ -196,5 +196,6 @@ def test_against_the_emulator_rejections_stay_under_one_percent_once_settled() -
     assert reported_rejections == stats.rejected  # every rejection reached the limiter
     requests = stats.requests - at_warm_up[0]
     rejected = stats.rejected - at_warm_up[1]
-    assert requests >= total - warm_up
+    # The snapshot at warm-up already counts the requests then in flight (at most one per thread).
+    assert requests >= total - warm_up - 8
     assert rejected / requests < 0.01, (rejected, requests)
