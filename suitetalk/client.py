@@ -932,32 +932,14 @@ class Client:
         self, refs: Iterable[Any], *, record_type: str | None = None
     ) -> AsyncJob[list[WriteResult]]:
         """Delete records in a job (``asyncDeleteList``, 400 records per job)."""
-        zeep_refs = self._async_refs("asyncDeleteList", refs, record_type)
-        job: AsyncJob[list[WriteResult]] = submit(
-            self._call,
-            "asyncDeleteList",
-            zeep_refs,
-            body_name="baseRef",
-            safe=lambda chunk: True,
-            label=lambda r: f"{r.type} {r.internalId or r.externalId}",
-            sleep=self._sleep,
-        )
+        job: AsyncJob[list[WriteResult]] = self._async_by_refs("asyncDeleteList", refs, record_type)
         return job
 
     def async_get_list(
         self, refs: Iterable[Any], *, record_type: str | None = None
     ) -> AsyncJob[list[ReadResult]]:
         """Read records in a job (``asyncGetList``, 2,000 per job); ``wait()`` gives what get_list gives."""
-        zeep_refs = self._async_refs("asyncGetList", refs, record_type)
-        job: AsyncJob[list[ReadResult]] = submit(
-            self._call,
-            "asyncGetList",
-            zeep_refs,
-            body_name="baseRef",
-            safe=lambda chunk: True,
-            label=lambda r: f"{r.type} {r.internalId or r.externalId}",
-            sleep=self._sleep,
-        )
+        job: AsyncJob[list[ReadResult]] = self._async_by_refs("asyncGetList", refs, record_type)
         return job
 
     def async_search(
@@ -991,11 +973,20 @@ class Client:
         """A job submitted earlier, maybe by another process, from its :attr:`~suitetalk.jobs.AsyncJob.id`."""
         return pick_up(self._call, job_id, sleep=self._sleep)
 
-    def _async_refs(self, operation: str, refs: Iterable[Any], record_type: str | None) -> list[Any]:
+    def _async_by_refs(self, operation: str, refs: Iterable[Any], record_type: str | None) -> AsyncJob[Any]:
+        """A job of an operation on references (delete and get: repeating either is harmless)."""
         prepared = prepare(
             list(refs), lambda ref: self._as_ref(ref, record_type), operation=operation, strict=True
         )
-        return [ref for _, ref in prepared.good]
+        return submit(
+            self._call,
+            operation,
+            [ref for _, ref in prepared.good],
+            body_name="baseRef",
+            safe=lambda chunk: True,
+            label=lambda r: f"{r.type} {r.internalId or r.externalId}",
+            sleep=self._sleep,
+        )
 
     def _async_write(
         self, operation: str, records: Iterable[Any], record_type: str | None, preferences: Preferences | None
