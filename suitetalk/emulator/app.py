@@ -3,9 +3,10 @@
 A SOAP request goes through, in order: the size limit (before the body is read), injected connection
 drops, injected answers from "in front of NetSuite" that stop the request before it is executed (a
 gateway's error page, an HTML page with status 200, a redirect), parsing (hardened), the endpoint version,
-the passport, the concurrency gate (and injected concurrency faults), injected latency, the operation, and
-then, for an executed request whose answer is ready, injected response loss, an error page sent after the
-commit, or a truncated answer. Whatever goes wrong inside becomes a SOAP fault; the server never answers
+the passport, the concurrency gate (and injected concurrency faults), the operation and its answer (which
+take at least the injected latency: the emulator's own work is part of it, as NetSuite's is of its response
+time), and then, for an executed request whose answer is ready, injected response loss, an error page sent
+after the commit, or a truncated answer. Whatever goes wrong inside becomes a SOAP fault; the server never answers
 with a traceback.
 
 Connections are dropped by shutting the socket down under the server (werkzeug's development server
@@ -21,6 +22,7 @@ import logging
 import re
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -204,13 +206,20 @@ class EmulatorApp:
                 self._count(injected_concurrency_faults=1)
                 raise concurrency_fault()
             with self.gate.admit():
-                if plan.delay > 0:
-                    self._count(delayed=1)
-                    self._sleep(plan.delay)
                 if not self.released.is_set():
                     self.released.wait(HOLD_TIMEOUT)
-                response = self.operations.dispatch(request)
-                self._count_in("operations", request.operation)
+                started = time.monotonic()
+                try:
+                    response = self.operations.dispatch(request)
+                    self._count_in("operations", request.operation)
+                    # The answer is written while the request still counts as in flight, as NetSuite's is.
+                    data = envelope(self.version, response, new_ns_id(settings.account.passport_id))
+                finally:
+                    if plan.delay > 0:
+                        # The latency is the time NetSuite takes to answer, its own work included: the
+                        # emulator's work counts toward it, so a request takes max(latency, that work).
+                        self._count(delayed=1)
+                        self._sleep(max(0.0, plan.delay - (time.monotonic() - started)))
         except SoapError as exc:
             if isinstance(exc, AuthFailure):
                 self._count(auth_failures=1)
@@ -224,7 +233,6 @@ class EmulatorApp:
                 return self._error_page(start_response, plan, executed=False)
             data = fault_document(self.version, exc.fault, exc.code, exc.message, faultstring=exc.faultstring)
             return _respond(start_response, "500 Internal Server Error", data)
-        data = envelope(self.version, response, new_ns_id(settings.account.passport_id))
         if plan.lose_response:
             self._count(lost_responses=1)
             return self._drop(environ, start_response)

@@ -63,7 +63,10 @@ class EmulatorSettings(BaseModel):
     concurrency_limit: int = Field(default=5, ge=0)
     """Requests in flight at once before ``WS_REQUEST_BLOCKED``; 0 means unlimited."""
     latency: float = Field(default=0.0, ge=0)
-    """Seconds added to every admitted request, while it counts as in flight."""
+    """Seconds every admitted request takes at least, while it counts as in flight: NetSuite's response time.
+
+    The emulator's own work on the request is part of it (a request takes the larger of the two), so that
+    a benchmark's ideal time, computed from the latency, is not inflated by the emulator's CPU."""
     latency_jitter: float = Field(default=0.0, ge=0)
     """Up to this many seconds more, drawn uniformly per request from the seeded generator."""
     concurrency_fault_rate: float = Field(default=0.0, ge=0, le=1)
