@@ -6,8 +6,8 @@ gateway's error page, an HTML page with status 200, a redirect), parsing (harden
 the passport, the concurrency gate (and injected concurrency faults), the operation and its answer (which
 take at least the injected latency: the emulator's own work is part of it, as NetSuite's is of its response
 time), and then, for an executed request whose answer is ready, injected response loss, an error page sent
-after the commit, or a truncated answer. Whatever goes wrong inside becomes a SOAP fault; the server never answers
-with a traceback.
+after the commit, or a truncated answer. Whatever goes wrong inside becomes a SOAP fault; the server never
+answers with a traceback.
 
 Connections are dropped by shutting the socket down under the server (werkzeug's development server
 exposes it as ``werkzeug.socket``): the client sees the connection closed with no HTTP response at all,

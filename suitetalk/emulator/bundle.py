@@ -140,13 +140,18 @@ class RecordTypeInfo:
     by_name: Mapping[str, FieldInfo] = field(repr=False)
     position: Mapping[str, int] = field(repr=False)
 
-    @property
+    @cached_property
     def created_field(self) -> str | None:
         return next((n for n in CREATED_FIELDS if n in self.by_name), None)
 
-    @property
+    @cached_property
     def modified_field(self) -> str | None:
         return next((n for n in MODIFIED_FIELDS if n in self.by_name), None)
+
+    @cached_property
+    def by_tag(self) -> Mapping[str, FieldInfo]:
+        """Fields by qualified tag (``{ns}local``): one look-up checks an element's name and namespace."""
+        return {f.tag: f for f in self.fields}
 
     def has(self, *names: str) -> bool:
         return all(n in self.by_name for n in names)

@@ -102,10 +102,11 @@ class Computations:
         return line_type, {name: i for i, name in enumerate(names)}
 
     def _lines(self, info: RecordTypeInfo, root: etree._Element) -> None:
+        list_tags = info.list_tags
         for child in root:
-            field = info.by_name.get(local_name(child))
-            if field is None or field.kind is not FieldKind.LIST:
+            if child.tag not in list_tags:  # most records have no sublist: a set look-up skips the field
                 continue
+            field = info.by_tag[child.tag]
             shape = self._line_order(field.type)
             if shape is None:
                 continue

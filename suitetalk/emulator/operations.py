@@ -514,22 +514,34 @@ class Operations:
                 parsed.append(Detail(exc.code, exc.message))
         outcomes: list[WriteOutcome] = []
         self.rules.use(self.settings().rules)
-        for item, p in zip(items, parsed, strict=True):
-            if isinstance(p, Detail):
-                outcomes.append(WriteOutcome(self._sent_ref(item), (p,)))
-                continue
-            external_id = item.get("externalId") or None
-            with self.rules.writing(operation, external_id, warning_as_error=warning_as_error) as warnings:
-                try:
-                    ref = execute(p)
-                except RuleFailure as exc:
-                    outcomes.append(WriteOutcome(self._sent_ref(item), exc.details))
+        # One transaction for the request (one commit, not one per record), a savepoint per record: a
+        # record that fails leaves nothing of its own behind, as if it had run alone.
+        with self.store.transaction():
+            for item, p in zip(items, parsed, strict=True):
+                if isinstance(p, Detail):
+                    outcomes.append(WriteOutcome(self._sent_ref(item), (p,)))
                     continue
-                except (RecordError, StoreError) as exc:
-                    outcomes.append(WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),)))
-                    continue
-            outcomes.append(WriteOutcome(ref, (*warnings, *self._success_details(operation, p))))
+                outcomes.append(self._outcome(item, p, execute, operation, warning_as_error))
         return outcomes
+
+    def _outcome(
+        self,
+        item: etree._Element,
+        p: T,
+        execute: Callable[[T], Ref],
+        operation: str,
+        warning_as_error: bool,
+    ) -> WriteOutcome:
+        external_id = item.get("externalId") or None
+        with self.rules.writing(operation, external_id, warning_as_error=warning_as_error) as warnings:
+            try:
+                with self.store.savepoint():
+                    ref = execute(p)
+            except RuleFailure as exc:
+                return WriteOutcome(self._sent_ref(item), exc.details)
+            except (RecordError, StoreError) as exc:
+                return WriteOutcome(self._sent_ref(item), (Detail(exc.code, exc.message),))
+        return WriteOutcome(ref, (*warnings, *self._success_details(operation, p)))
 
     def _write(
         self,
@@ -612,11 +624,11 @@ class Operations:
         if not self.settings().validate_references:
             return
         self._check_custom_list_values(root)
-        for el in root.iter():
-            if el is root or not isinstance(el.tag, str) or local_name(el) in ("customField", "value"):
+        for el in root.iter(etree.Element):
+            if el is root:
                 continue
             internal_id, external_id = el.get("internalId"), el.get("externalId")
-            if internal_id is None and external_id is None:
+            if (internal_id is None and external_id is None) or local_name(el) in ("customField", "value"):
                 continue
             targets = self._ref_targets(el)
             if not targets:

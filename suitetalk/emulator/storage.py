@@ -92,6 +92,12 @@ CREATE TABLE IF NOT EXISTS attachments (
 _RECORD_COLUMNS = "record_type, internal_id, external_id, body, fields, created, last_modified"
 _SELECT_RECORD = f"SELECT {_RECORD_COLUMNS} FROM records WHERE record_type = ? AND "  # noqa: S608
 _INSERT_RECORD = f"INSERT INTO records ({_RECORD_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
+_NEXT_ID = (
+    "INSERT INTO id_sequences (record_type, last_id) VALUES (?, 1) "
+    "ON CONFLICT (record_type) DO UPDATE SET last_id = last_id + 1"
+)
+_NEXT_ID_RETURNING = _NEXT_ID + " RETURNING last_id"
+_HAS_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 
 #: Search fields answered from the store's own columns rather than the record's index: the ids, and the
 #: creation and modification times the store itself stamps (under each name NetSuite uses for them).
@@ -426,6 +432,28 @@ class RecordStore:
             yield db
 
     @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """One record's writes inside a longer transaction: undone alone when they fail.
+
+        A list request runs in one transaction (one commit, not one per record) with a savepoint per
+        record, so a record that fails leaves nothing behind while the others' writes stand. Outside a
+        transaction this is a transaction of its own.
+        """
+        with self._lock:
+            if not self._db.in_transaction:
+                with self._transaction():
+                    yield
+                return
+            self._db.execute("SAVEPOINT record")
+            try:
+                yield
+            except BaseException:
+                self._db.execute("ROLLBACK TO record")
+                self._db.execute("RELEASE record")
+                raise
+            self._db.execute("RELEASE record")
+
+    @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
         """The database, locked for a read."""
         with self._lock:
@@ -535,22 +563,16 @@ class RecordStore:
         revision: Revision,
         external_id: str | None,
         unique_entity_id: bool = False,
+        *,
+        external_id_checked: bool = False,
     ) -> StoredRecord:
         body, fields = _check_body(revision[0]), revision[1]
         encoded = _encode_fields(fields)
-        if external_id is not None:
+        if external_id is not None and not external_id_checked:
             self._check_external_id_free(db, record_type, external_id, None)
         if unique_entity_id:
             self._check_entity_id_free(db, record_type, fields, None)
-        # No RETURNING: it needs SQLite 3.35, newer than some supported platforms ship.
-        db.execute(
-            "INSERT INTO id_sequences (record_type, last_id) VALUES (?, 1) "
-            "ON CONFLICT (record_type) DO UPDATE SET last_id = last_id + 1",
-            (record_type,),
-        )
-        (internal_id,) = db.execute(
-            "SELECT last_id FROM id_sequences WHERE record_type = ?", (record_type,)
-        ).fetchone()
+        internal_id = self._next_id(db, record_type)
         now = self._now()
         db.execute(
             _INSERT_RECORD,
@@ -560,6 +582,19 @@ class RecordStore:
         return StoredRecord(
             record_type, str(internal_id), external_id, body, _frozen_fields(fields), created, created
         )
+
+    @staticmethod
+    def _next_id(db: sqlite3.Connection, record_type: str) -> int:
+        """The next internal id of ``record_type`` (inside the caller's transaction)."""
+        if _HAS_RETURNING:
+            (last,) = db.execute(_NEXT_ID_RETURNING, (record_type,)).fetchone()
+            return int(last)
+        # RETURNING needs SQLite 3.35, newer than some supported platforms ship.
+        db.execute(_NEXT_ID, (record_type,))
+        (last,) = db.execute(
+            "SELECT last_id FROM id_sequences WHERE record_type = ?", (record_type,)
+        ).fetchone()
+        return int(last)
 
     def _replace(
         self,
@@ -683,7 +718,11 @@ class RecordStore:
             try:
                 current = self._find(db, record_type, None, checked)
             except RecordNotFound:
-                return self._insert(db, record_type, create(), checked, unique_entity_id), True
+                # Just looked up in this transaction: the external id is free.
+                inserted = self._insert(
+                    db, record_type, create(), checked, unique_entity_id, external_id_checked=True
+                )
+                return inserted, True
             return self._replace(db, current, merge(current), checked, unique_entity_id), False
 
     def delete(
