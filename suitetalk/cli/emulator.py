@@ -83,7 +83,7 @@ def exports(emulator: Emulator) -> str:
     type=click.FloatRange(min=0.0),
     default=0.0,
     show_default=True,
-    help="Seconds added to every request.",
+    help="Seconds every request takes at least (the emulator's own work included).",
 )
 @click.option(
     "--concurrency-fault-rate",
