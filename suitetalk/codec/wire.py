@@ -25,7 +25,7 @@ from zeep.xsd.valueobjects import CompoundValue
 
 from .schema_map import ElementInfo, EncodeError, SchemaMap, SchemaMapError, TypeInfo
 from .values import CodecValue
-from .writer import _INTERNAL, Writer, _text_for
+from .writer import _INTERNAL, Writer, _text_for, _text_str
 
 __all__ = ["WireWriter"]
 
@@ -313,7 +313,10 @@ class WireWriter:
         for name, convert, enum, enum_key in plan.attributes:
             item = fields.get(name)
             if item is not None:
-                text = self._text(convert, enum, enum_key, item, chain, name)
+                if type(item) is str and enum is None and convert is _text_str:
+                    text = item  # the usual case (an id), as the converter would give it
+                else:
+                    text = self._text(convert, enum, enum_key, item, chain, name)
                 if _ATTR_SPECIAL(text) is not None:
                     text = self._escaped(text, _ATTR_ESCAPES, chain, name)
                 head += f' {name}="{text}"'
