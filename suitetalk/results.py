@@ -13,9 +13,10 @@ is then read from ``documentInfo/nsId``), the body, the ``...Response`` wrapper 
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from lxml import etree
 
@@ -281,6 +282,49 @@ class WriteResult(_StatusDetails):
         )
 
     @classmethod
+    def _from_read(
+        cls, response: _ReadWriteResponse, ns_id: str | None, operation: str | None
+    ) -> WriteResult:
+        """:meth:`from_zeep` of a ``writeResponse`` read by :func:`write_response_list_from_xml`, by its known
+        shape (bulk writes read one per record: this is several times faster than the general reading)."""
+        status = response["status"]
+        success, details = False, cast("tuple[StatusDetail, ...]", ())
+        if status is not None:
+            success = status["isSuccess"]
+            if status["statusDetail"]:
+                details = tuple(
+                    StatusDetail.read(d["code"], d["message"], d["type"], d["afterSubmitFailed"])
+                    for d in status["statusDetail"]
+                )
+        ref = response["baseRef"]
+        internal_id = external_id = record_type = type_id = None
+        if ref is not None:
+            internal_id = ref.get("internalId")
+            external_id = ref.get("externalId")
+            record_type = ref.get("type")
+            type_id = ref.get("typeId")
+            if record_type is None and type_id is not None:
+                record_type = "customRecord"
+        if cls is not WriteResult:
+            return cls(success, internal_id, external_id, record_type, details, ns_id, operation, type_id)
+        # Without the dataclass's __init__, which sets each field of a frozen dataclass through
+        # object.__setattr__: 2 µs a result, a third of reading a bulk write's answer. Same fields, same
+        # values (the tests compare both ways of making a result).
+        result: WriteResult = object.__new__(cls)
+        result.__dict__.update(
+            _WRITE_RESULT_DEFAULTS,
+            success=success,
+            internal_id=internal_id,
+            external_id=external_id,
+            record_type=record_type,
+            details=details,
+            ns_id=ns_id,
+            operation=operation,
+            type_id=type_id,
+        )
+        return result
+
+    @classmethod
     def list_from_zeep(
         cls,
         response: Any,
@@ -297,7 +341,10 @@ class WriteResult(_StatusDetails):
         response_list, header_ns_id = _unwrap(response, "writeResponseList")
         ns_id = ns_id or header_ns_id
         results = [
-            cls.from_zeep(r, ns_id, operation=operation) for r in _get(response_list, "writeResponse") or []
+            cls._from_read(r, ns_id, operation)
+            if type(r) is _ReadWriteResponse
+            else cls.from_zeep(r, ns_id, operation=operation)
+            for r in _get(response_list, "writeResponse") or []
         ]
         if expected is None or len(results) == expected:
             return results
@@ -329,6 +376,12 @@ class WriteResult(_StatusDetails):
             what = " ".join(p for p in (self.record_type or "record", ident) if p)
             _raise(self.details, operation=self.operation, ns_id=self.ns_id, what=what)
         return self
+
+
+#: The defaults of WriteResult's fields (for results made without its __init__, see ``_from_read``).
+_WRITE_RESULT_DEFAULTS = {
+    f.name: f.default for f in dataclasses.fields(WriteResult) if f.default is not dataclasses.MISSING
+}
 
 
 @dataclass(frozen=True)
@@ -460,28 +513,66 @@ def write_response_list_from_xml(response: etree._Element, expected: int | None 
     response_list = _child(response, "writeResponseList")
     if response_list is None:
         raise LostResponse("the answer holds no writeResponseList", code="INVALID_RESPONSE")
-    status = _child(response_list, "status")
-    items = [
-        item
-        for item in response_list
-        if isinstance(item.tag, str) and etree.QName(item).localname == "writeResponse"
-    ]
+    status = None
+    items = []
+    for child in response_list:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue  # a comment or processing instruction
+        local = tag[tag.find("}") + 1 :]
+        if local == "writeResponse":
+            items.append(child)
+        elif local == "status" and status is None:
+            status = child
     if expected is not None and len(items) != expected and not _list_failed(status, len(items), expected):
         raise LostResponse(
             f"the answer holds {len(items)} results for {expected} records sent", code="INVALID_RESPONSE"
         )
+    # One pass per result, inline: bulk writes read one per record.
+    responses = []
+    for item in items:
+        item_status = ref = None
+        for child in item:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue
+            local = tag[tag.find("}") + 1 :]
+            if local == "status":
+                item_status = child if item_status is None else item_status
+            elif local == "baseRef":
+                ref = child if ref is None else ref
+        if item_status is not None and not len(item_status):
+            # The usual status, without details.
+            read_status: dict[str, Any] | None = {
+                "isSuccess": item_status.get("isSuccess") == "true",
+                "statusDetail": [],
+            }
+        else:
+            read_status = _status_from_xml(item_status)
+        read = _ReadWriteResponse()
+        read["status"] = read_status
+        read["baseRef"] = None if ref is None else {k: v for k, v in ref.items() if k[0] != "{"}
+        responses.append(read)
     return {
         "writeResponseList": {
             "status": None if status is None else _status_from_xml(status),
-            "writeResponse": [
-                {
-                    "status": _status_from_xml(_child(item, "status")),
-                    "baseRef": _ref_from_xml(_child(item, "baseRef")),
-                }
-                for item in items
-            ],
+            "writeResponse": responses,
         }
     }
+
+
+class _ReadWriteResponse(dict[str, Any]):
+    """One ``writeResponse`` read by :func:`write_response_list_from_xml`: a plain mapping of its status
+    and ``baseRef`` (strings and None), marked so that ``list_from_zeep`` reads it by its known shape."""
+
+
+def _local(element: etree._Element) -> str | None:
+    """The local name of an element (``None`` for a comment or processing instruction), without the cost
+    of ``etree.QName``: read for every element of every bulk-write answer."""
+    tag = element.tag
+    if not isinstance(tag, str):
+        return None
+    return tag[tag.find("}") + 1 :]
 
 
 def _list_failed(status: etree._Element | None, results: int, expected: int) -> bool:
@@ -493,7 +584,7 @@ def _child(element: etree._Element | None, name: str) -> etree._Element | None:
     if element is None:
         return None
     for child in element:
-        if isinstance(child.tag, str) and etree.QName(child).localname == name:
+        if _local(child) == name:
             return child
     return None
 
@@ -503,7 +594,7 @@ def _status_from_xml(status: etree._Element | None) -> dict[str, Any] | None:
         return None
     details = []
     for detail in status:
-        if not isinstance(detail.tag, str) or etree.QName(detail).localname != "statusDetail":
+        if _local(detail) != "statusDetail":
             continue
         code, message, failed = (_child(detail, n) for n in ("code", "message", "afterSubmitFailed"))
         details.append(
@@ -515,9 +606,3 @@ def _status_from_xml(status: etree._Element | None) -> dict[str, Any] | None:
             }
         )
     return {"isSuccess": status.get("isSuccess") == "true", "statusDetail": details}
-
-
-def _ref_from_xml(ref: etree._Element | None) -> dict[str, str] | None:
-    if ref is None:
-        return None
-    return {str(key): str(value) for key, value in ref.attrib.items() if not str(key).startswith("{")}

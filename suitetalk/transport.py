@@ -79,7 +79,7 @@ def send(
     *,
     limiter: Limiter | None = None,
     read_body: Callable[[etree._Element], Any] | None = None,
-    build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element] | None = None,
+    build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element | bytes] | None = None,
 ) -> Reply:
     """Send ``operation`` once with ``headers`` (already filtered to the declared ones).
 
@@ -97,7 +97,8 @@ def send(
 
     ``read_body``, given the response element inside a successful answer's SOAP body, replaces zeep's
     parsing of it. ``build_body``, given the operation, the body and the headers, returns the whole SOAP
-    envelope, replacing zeep's rendering of the request (zeep's egress plugins still see it).
+    envelope (a tree, or its bytes), replacing zeep's rendering of the request (zeep's egress plugins
+    still see it).
     """
     binding = service._binding
     client = service._client
@@ -147,7 +148,7 @@ def _render(
     operation: str,
     body: Mapping[str, Any],
     headers: Mapping[str, Any],
-    build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element] | None = None,
+    build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element | bytes] | None = None,
 ) -> tuple[bytes, Any]:
     """The request's bytes and HTTP headers; bad input raises before anything is sent."""
     try:
@@ -156,10 +157,17 @@ def _render(
                 operation, (), {**body, "_soapheaders": dict(headers)}, client=client, options=options
             )
         else:
-            envelope = build_body(operation, body, headers)
+            built = build_body(operation, body, headers)
             http_headers = {"SOAPAction": f'"{operation}"', "Content-Type": "text/xml; charset=utf-8"}
+            if isinstance(built, bytes):
+                if not client.plugins:
+                    return built, http_headers
+                # zeep's egress plugins (the CLI's --verbose envelope log) see the envelope as a tree; a
+                # parser each time, since lxml's may not be shared between threads (this path is rare).
+                parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+                built = etree.fromstring(built, parser)
             envelope, http_headers = zeep.plugins.apply_egress(  # type: ignore[no-untyped-call]
-                client, envelope, http_headers, binding.get(operation), options
+                client, built, http_headers, binding.get(operation), options
             )
     except (zeep.exceptions.ValidationError, TypeError, ValueError) as exc:
         raise RecordDataError(f"{operation}: the request cannot be built: {exc}") from exc

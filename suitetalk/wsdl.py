@@ -548,6 +548,37 @@ class _NetSuiteAdapter(DirectLoopbackAdapter):
         )
 
 
+class _Session(requests.Session):
+    """requests' session, with the environment read once per destination instead of on every request.
+
+    With ``trust_env`` (the default), requests looks up the proxy variables (``HTTPS_PROXY``,
+    ``NO_PROXY``...) and the CA bundle variables (``REQUESTS_CA_BUNDLE``, ``CURL_CA_BUNDLE``) for each
+    request, scanning the whole environment several times: about 0.3 ms of CPU a request, a tenth of a
+    bulk write's client time. The settings requests derives for a destination (scheme and host) and given
+    arguments are kept for the session's life: a variable changed after the first request to a host
+    applies to clients made afterwards.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[Any, ...], Any] = {}
+
+    def merge_environment_settings(
+        self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> Any:
+        if not self.trust_env:
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        text = url.decode("utf-8", "replace") if isinstance(url, bytes) else str(url or "")
+        split = urlsplit(text)
+        key = (split.scheme, split.netloc, tuple(sorted((proxies or {}).items())), stream, verify, cert)
+        settings = self._environment.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, dict(proxies or {}), stream, verify, cert)
+            self._environment[key] = settings
+        # A copy: requests may change the proxies of one request (on a redirect) without changing the next.
+        return {**settings, "proxies": dict(settings["proxies"])}
+
+
 def make_session(
     pool_size: int = 5,
     *,
@@ -562,11 +593,12 @@ def make_session(
     ``(connect_timeout, read_timeout)`` to requests that set no time-out, and never retries by itself.
     ``verify`` is TLS verification as requests spells it (``True``, ``False`` or a CA bundle path) for
     every request of the session; ``False`` or a path is used as given even where ``REQUESTS_CA_BUNDLE`` is
-    set (requests would let the variable win), ``True`` honours it as requests does.
+    set (requests would let the variable win), ``True`` honours it as requests does. The proxy and CA bundle
+    variables are read on the first request to each host and kept for the session's life.
     """
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, got {pool_size}")
-    session = requests.Session()
+    session = _Session()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.verify = verify
     adapter = _NetSuiteAdapter(pool_size, (connect_timeout, read_timeout), verify)

@@ -10,10 +10,12 @@ from them can be written back and validated against NetSuite's XSDs.
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
@@ -175,3 +177,19 @@ def same_value(zeep_value: Any, codec_value: Any, path: str = "value") -> None:
         return
     assert type(codec_value) is type(zeep_value), f"{path}: {type(codec_value)} != {type(zeep_value)}"
     assert codec_value == zeep_value, f"{path}: {codec_value!r} != {zeep_value!r}"
+
+
+def for_each_type(keys: list[str], check: Callable[[str, st.DataObject], None], examples: int) -> None:
+    """Run ``check`` on ``examples`` hypothesis examples of each type (the failing type is named)."""
+    for key in keys:
+        _examples_of(key, check, examples)()
+
+
+def _examples_of(key: str, check: Callable[[str, st.DataObject], None], examples: int) -> Callable[[], None]:
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
+    @given(data=st.data())
+    def run(data: st.DataObject) -> None:
+        data.draw(st.just(key), label="type")
+        check(key, data)
+
+    return run  # type: ignore[no-any-return]

@@ -58,12 +58,15 @@ class Codec:
 
     def __init__(self, schema: SchemaMap, zeep_type: Callable[[str], Any]) -> None:
         from .reader import Reader
+        from .wire import WireWriter
         from .writer import Writer
 
         self.schema = schema
         self.version = schema.version
         self.reader = Reader(schema, zeep_type)
         self.writer = Writer(schema)
+        #: The writer of the requests the client sends (bytes, the same meaning as ``writer``'s trees).
+        self.wire = WireWriter(self.writer)
 
     def __repr__(self) -> str:
         return f"Codec(version={self.version!r})"
@@ -86,9 +89,9 @@ class Codec:
 
     def request_builder(
         self, operation: str
-    ) -> Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element] | None:
-        """A ``build_body`` for :func:`~suitetalk.transport.send` (the request envelope written by the codec);
-        ``None`` if the codec does not cover ``operation``."""
+    ) -> Callable[[str, Mapping[str, Any], Mapping[str, Any]], bytes] | None:
+        """A ``build_body`` for :func:`~suitetalk.transport.send` (the request envelope's bytes, written by
+        the codec); ``None`` if the codec does not cover ``operation``."""
         if operation not in WRITE_OPERATIONS or operation not in self.schema.operations:
             return None
-        return self.writer.envelope
+        return self.wire.envelope

@@ -1,0 +1,103 @@
+"""The client's HTTP session reads the proxy variables once per destination, and still honours them.
+
+requests looks the environment up on every request; the session keeps what it found for a destination
+(scheme and host) for its life. A user behind a proxy must see every request go through it, and
+``NO_PROXY`` must still exempt its hosts.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from suitetalk.wsdl import make_session
+
+PROXY_VARIABLES = ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy")
+
+
+class _ForwardProxy(BaseHTTPRequestHandler):
+    """Answers every request itself and records the absolute URL a proxied request names."""
+
+    seen: list[str]
+
+    def do_GET(self) -> None:
+        self.seen.append(self.path)
+        body = b"proxied"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    seen: list[str] = []
+    handler = type("Handler", (_ForwardProxy,), {"seen": seen})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    for name in (*PROXY_VARIABLES, "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        yield seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_every_request_goes_through_the_proxy_the_environment_names(proxy: list[str]) -> None:
+    with make_session() as session:
+        for path in ("/first", "/second", "/third"):
+            assert session.get(f"http://netsuite.example{path}", timeout=10).text == "proxied"
+        assert session.get("http://other.example/x", timeout=10).text == "proxied"
+    assert proxy == [
+        "http://netsuite.example/first",
+        "http://netsuite.example/second",
+        "http://netsuite.example/third",
+        "http://other.example/x",
+    ]
+
+
+def test_no_proxy_still_exempts_its_hosts(proxy: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_PROXY", "direct.example")
+    with make_session() as session:
+        for _ in range(2):
+            exempt = session.merge_environment_settings("http://direct.example/x", {}, None, True, None)
+            proxied = session.merge_environment_settings("http://netsuite.example/x", {}, None, True, None)
+            assert "http" not in exempt["proxies"]
+            assert proxied["proxies"]["http"] == os.environ["HTTP_PROXY"]
+        assert session.get("http://netsuite.example/y", timeout=10).text == "proxied"
+    assert proxy == ["http://netsuite.example/y"]
+
+
+def test_the_variables_are_read_when_a_session_first_sends_to_a_host(
+    proxy: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Documented: a variable changed later applies to sessions (clients) made afterwards."""
+    with make_session() as session:
+        assert session.get("http://netsuite.example/before", timeout=10).text == "proxied"
+        monkeypatch.setenv("NO_PROXY", "netsuite.example")
+        assert session.get("http://netsuite.example/after", timeout=10).text == "proxied"
+    with make_session() as fresh:
+        settings = fresh.merge_environment_settings("http://netsuite.example/x", {}, None, True, None)
+        assert "http" not in settings["proxies"]
+    assert proxy == ["http://netsuite.example/before", "http://netsuite.example/after"]
+
+
+def test_a_proxy_given_per_request_still_wins(proxy: list[str]) -> None:
+    with make_session() as session:
+        settings = session.merge_environment_settings(
+            "http://netsuite.example/x", {"http": "http://127.0.0.1:1"}, None, True, None
+        )
+        assert settings["proxies"]["http"] == "http://127.0.0.1:1"
+        again = session.merge_environment_settings("http://netsuite.example/x", {}, None, True, None)
+        assert again["proxies"]["http"] != "http://127.0.0.1:1"
