@@ -2,7 +2,8 @@
 
 1. Bulk upsert: 10,000 customers through ``Client.upsert_list`` with the emulator at a concurrency limit
    of 5 and 100 ms latency per request, with and without 10% injected concurrency faults. The ideal is
-   records / (limit x records per request) x latency; the ratio is wall time / ideal.
+   records / (limit x records per request) x latency; the ratio is wall time / ideal. Then the same
+   upsert (no faults) through the stand-in server described below, the client's own ceiling.
    1b. 30-field customers at a limit of 20: through the emulator on NetSuite's full bundle (end to end;
    the emulator's own work per record dominates), then through a stand-in server that does no record work
    (``standin_server.py``: the limit, the latency, one success per record), which shows the client's own
@@ -97,7 +98,7 @@ def client_for(server: Server, **config: Any) -> Client:
     )
 
 
-def bench_bulk_upsert(records: int) -> None:
+def bench_bulk_upsert(records: int, bundle: str) -> None:
     limit, latency = 5, 0.1
     ideal = records / (limit * UPSERT_LIST_SIZE) * latency
     print(
@@ -130,6 +131,48 @@ def bench_bulk_upsert(records: int) -> None:
             f"stored {stored:,}, "
             f"failed {lost}, retries {stats.retries} ({dict(stats.retries_by_code)})"
         )
+    _standin_line(
+        records, limit, latency, ideal, bundle, lambda client, n, prefix: _compact_batch(client, n, prefix)
+    )
+
+
+def _compact_batch(client: Client, records: int, prefix: str) -> list[Any]:
+    return [
+        client.record("customer", companyName=f"Bulk {i}", external_id=f"{prefix}-{i}", email=f"b{i}@x.test")
+        for i in range(records)
+    ]
+
+
+def _standin_line(
+    records: int,
+    limit: int,
+    latency: float,
+    ideal: float,
+    bundle: str,
+    make: Any,
+) -> tuple[Client, list[Any]]:
+    """The same bulk upsert through the stand-in (limit and latency, no record work): the client's ceiling."""
+    retry = RetryPolicy(max_attempts=15, initial_wait=0.05, max_wait=2.0)
+    with StandIn("2023_2", limit=limit, latency=latency) as standin:
+        # The stand-in answers upsertList only: the limit is configured rather than asked for.
+        config = ClientConfig(endpoint=standin.base_url, version="2023_2", concurrency=limit, retry=retry)
+        credentials = EmulatorSettings(account="1234567").credentials
+        assert credentials is not None
+        with Client(credentials, config, wsdl=bundle) as client:
+            client.upsert_list(make(client, 2 * UPSERT_LIST_SIZE, "warm-up"))
+            batch = make(client, records, "S")
+            before = standin.stats()
+            results, wall, cpu = _timed_upsert(client, batch)
+            after = standin.stats()
+    failed = [r for r in results if not r.success]
+    stats = client.retry_stats
+    print(
+        f"   through the stand-in (the client's own ceiling): wall {wall:.2f} s = {wall / ideal:.2f}x ideal; "
+        f"client CPU {cpu:.2f} s = {cpu / records * 1e6:.0f} µs/record; failed {len(failed)}, "
+        f"rejected {after['rejected'] - before['rejected']}, retries {stats.retries}, most in flight "
+        f"{after['max_in_flight']}, stand-in CPU {after['cpu'] - before['cpu']:.2f} s"
+    )
+    return client, batch
 
 
 def _wide_fields(client: Client, count: int) -> list[tuple[str, str]]:
@@ -191,26 +234,10 @@ def bench_bulk_wide(records: int, limit: int, fields: int, bundle: str) -> None:
         f"client CPU {cpu:.2f} s = {cpu / records * 1e6:.0f} µs/record; stored {stored:,}, "
         f"failed {len(failed)}" + (f" (first: {failed[0].details})" if failed else "")
     )
-    with StandIn("2023_2", limit=limit, latency=latency) as standin:
-        # The stand-in answers upsertList only: the limit is configured rather than asked for.
-        config = ClientConfig(endpoint=standin.base_url, version="2023_2", concurrency=limit, retry=retry)
-        credentials = EmulatorSettings(account="1234567").credentials
-        assert credentials is not None
-        with Client(credentials, config, wsdl=bundle) as client:
-            client.upsert_list(_wide_batch(client, 2 * UPSERT_LIST_SIZE, fields, "warm-up"))
-            batch = _wide_batch(client, records, fields, "S")
-            before = standin.stats()
-            results, wall, cpu = _timed_upsert(client, batch)
-            after = standin.stats()
-            building = _request_building(client, batch[:1000])
-    failed = [r for r in results if not r.success]
-    stats = client.retry_stats
-    print(
-        f"   through the stand-in (the client's own ceiling): wall {wall:.2f} s = {wall / ideal:.2f}x ideal; "
-        f"client CPU {cpu:.2f} s = {cpu / records * 1e6:.0f} µs/record; failed {len(failed)}, "
-        f"rejected {after['rejected'] - before['rejected']}, retries {stats.retries}, most in flight "
-        f"{after['max_in_flight']}, stand-in CPU {after['cpu'] - before['cpu']:.2f} s"
+    client, batch = _standin_line(
+        records, limit, latency, ideal, bundle, lambda c, n, prefix: _wide_batch(c, n, fields, prefix)
     )
+    building = _request_building(client, batch[:1000])
     former, wire = building
     print(
         f"   request building, same customers, 100 a request (CPU, best of 5): the lxml writer and zeep's "
@@ -310,7 +337,7 @@ def main() -> None:
     args = parser.parse_args()
     if not args.skip_get:
         bench_get_overhead(args.rounds)
-    bench_bulk_upsert(args.records)
+    bench_bulk_upsert(args.records, args.bundle)
     bench_bulk_wide(args.records, args.wide_limit, args.wide_fields, args.bundle)
     if not args.skip_memory:
         top = args.memory_records
