@@ -820,6 +820,9 @@ def to_plain(value: Any) -> Any:
     Records, references, lists, status objects, search results and this library's result models all convert;
     ``json.dumps(to_plain(x))`` always works.
     """
+    if isinstance(value, CodecValue):
+        # First: every isinstance() that fails on a codec value asks it for __class__, through Python.
+        return to_plain_value(value, to_plain)  # the same form, from the codec's schema map (faster)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, Decimal):
@@ -832,8 +835,6 @@ def to_plain(value: Any) -> Any:
         return to_plain(value.value)
     if isinstance(value, RecordRef):
         return value.to_plain()
-    if isinstance(value, CodecValue):
-        return to_plain_value(value, to_plain)  # the same form, from the codec's schema map (faster)
     if isinstance(value, CompoundValue):
         return _compound_to_plain(value)
     if isinstance(value, AnyObject):

@@ -15,7 +15,8 @@ import binascii
 import gc
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from lxml import etree
 
 from ..namespaces import XSI
 from .schema_map import SchemaMap, SchemaMapError, TypeInfo
-from .values import CodecValue, ZeepTypeResolver, value_class
+from .values import CodecValue, ZeepTypeResolver, layout_of, value_class
 
 __all__ = ["Reader"]
 
@@ -83,6 +84,9 @@ def _decimal(text: str) -> Decimal:
     return Decimal(text.strip())
 
 
+# How a field is read (its mode): the kind in the low bits, _REPEATED added for a list.
+_TEXT, _CONVERTED, _COMPLEX, _KIND, _REPEATED = 0, 1, 2, 3, 4
+
 _SIMPLE: dict[str, Callable[[str], Any]] = {
     "bool": _bool,
     "int": _int,
@@ -118,6 +122,24 @@ def _convert(conv: Callable[[str], Any], text: str, type_name: str, name: str) -
         return _unreadable(text, type_name, name)
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """The cyclic garbage collector paused while an answer is read.
+
+    Reading makes tens of thousands of containers, none of them in a cycle, and each collection they trigger
+    would scan every object of the process (zeep's model of the WSDL among them) for nothing. Measured: a
+    third of a page's time.
+    """
+    paused = gc.isenabled()
+    if paused:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
 class Reader:
     """Reads elements of one endpoint version into :class:`~suitetalk.codec.values.CodecValue` objects."""
 
@@ -125,54 +147,66 @@ class Reader:
         self.schema = schema
         self._resolver = resolver
 
-    def read(self, element: etree._Element, type_key: str | None = None) -> Any:
-        """The value of ``element``; its type is ``type_key`` (default: that of the global element)."""
+    def read(
+        self,
+        element: etree._Element,
+        type_key: str | None = None,
+        *,
+        preread: dict[etree._Element, Any] | None = None,
+    ) -> Any:
+        """The value of ``element``; its type is ``type_key`` (default: that of the global element).
+
+        ``preread`` holds values already read from some of its descendants (elements then emptied, see
+        :mod:`~suitetalk.codec.stream`): each is taken as it is, and removed from it.
+        """
         info = self.schema.type(type_key) if type_key is not None else self.schema.element_type(element.tag)
-        # The cyclic garbage collector is paused while an answer is read: reading makes tens of thousands of
-        # containers, none of them in a cycle, and each collection they trigger would scan every object of
-        # the process (zeep's model of the WSDL among them) for nothing. Measured: a third of a page's time.
-        paused = gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
+        with paused_gc():
             # xsi:type prefixes are resolved once per answer (an answer binds each prefix to one namespace).
-            return self._complex(element, info, {}, False)
-        finally:
-            if paused:
-                gc.enable()
+            return self._complex(element, info, {}, False, preread)
+
+    def read_item(self, element: etree._Element, info: TypeInfo, resolved: dict[str, TypeInfo]) -> Any:
+        """One element of a field declared as ``info``, read as the field's value would be read within its
+        parent (``resolved``: the answer's xsi:type prefixes, shared by all of its parts)."""
+        return self._complex(element, info, resolved)
 
     def read_response(self, element: etree._Element) -> Any:
         """An operation's response element (``<getResponse>``...) read as zeep's response body."""
         return self.read(element)
 
     def _prepare(self, info: TypeInfo) -> tuple[Any, ...]:
-        """Per type: the value class, the empty values, list fields, and a tag -> reading table."""
+        """Per type: the value class, its layout's parts, and tag -> reading tables."""
         prepared: tuple[Any, ...] | None = info.cache.get("reader")
         if prepared is not None:
             return prepared
-        template: dict[str, Any] = {}
-        # tag -> (field name, converter or None for text or the field's TypeInfo, repeats, mode)
-        # mode: 0 text as it is, 1 converted text, 2 a complex value
-        table: dict[str, tuple[str, Any, bool, int]] = {}
+        layout = layout_of(info)
+        positions = layout.positions
+        # tag -> (mode, position, converter or the field's TypeInfo, field name)
+        table: dict[str, tuple[int, int, Any, str]] = {}
         for element in info.elements:
-            template[element.name] = None
+            position = positions[element.name]
             if element.simple:
-                conv = converter(element.kind)
-                table[element.tag] = (element.name, conv, element.repeats, 0 if conv is None else 1)
+                how: Any = converter(element.kind)
+                mode = _TEXT if how is None else _CONVERTED
             else:
-                table[element.tag] = (element.name, self.schema.type(element.kind), element.repeats, 2)
-        attributes: dict[str, Callable[[str], Any] | None] = {}
-        for name, kind, default, _enum in info.attributes:
-            template[name] = default
-            attributes[name] = converter(kind)
-        if info.simple_content is not None:
-            template["_value_1"] = None
-        list_names = tuple(e.name for e in info.elements if e.repeats)
-        info.cache["template"] = template
-        info.cache["list_names"] = list_names
+                how, mode = self.schema.type(element.kind), _COMPLEX
+            table[element.tag] = (mode | (_REPEATED if element.repeats else 0), position, how, element.name)
+        attributes: dict[str, tuple[int, Callable[[str], Any] | None]] = {}
+        for name, kind, _default, _enum in info.attributes:
+            attributes[name] = (positions[name], converter(kind))
         simple = converter(info.simple_content) if info.simple_content else None
         empty = info.simple_content is None and not table and not attributes
-        prepared = (value_class(info, self._resolver), template, list_names, table, attributes, simple, empty)
+        content = positions.get("_value_1", -1)
+        prepared = (
+            value_class(info, self._resolver),
+            layout.defaults,
+            layout.lists,
+            layout.names,
+            table,
+            attributes,
+            simple,
+            empty,
+            content,
+        )
         info.cache["reader"] = prepared
         return prepared
 
@@ -195,42 +229,57 @@ class Reader:
 
     @staticmethod
     def _by_local_name(
-        info: TypeInfo, table: dict[str, tuple[str, Any, bool, int]], tag: str
-    ) -> tuple[str, Any, bool, int] | None:
+        info: TypeInfo, table: dict[str, tuple[int, int, Any, str]], tag: str
+    ) -> tuple[int, int, Any, str] | None:
         """A field matched by local name only (another namespace, or none), as zeep matches when lenient."""
         field = info.by_name.get(tag.rsplit("}", 1)[-1])
         return None if field is None else table[field.tag]
 
     def _complex(
-        self, element: etree._Element, info: TypeInfo, resolved: dict[str, TypeInfo], allow_none: bool = True
+        self,
+        element: etree._Element,
+        info: TypeInfo,
+        resolved: dict[str, TypeInfo],
+        allow_none: bool = True,
+        preread: dict[etree._Element, Any] | None = None,
     ) -> Any:
-        attrib = element.attrib
-        if attrib:
-            xsi_type = attrib.get(_XSI_TYPE)
+        items = element.items()  # the attributes, without building lxml's attribute mapping
+        if items:
+            xsi_type = None
+            for key, attr_value in items:
+                if key[0] == "{":  # namespaced: xsi:type and xsi:nil are the ones that matter
+                    if key == _XSI_NIL and attr_value == "true" and allow_none:
+                        return None  # as zeep: a nil element reads as None, whatever its type
+                    if key == _XSI_TYPE:
+                        xsi_type = attr_value
             if xsi_type is not None:
-                info = self._resolve_xsi(element, info, xsi_type, resolved)
-        cls, template, list_names, table, attributes, simple, empty = self._prepare(info)
-        if empty or (allow_none and not attrib and info.simple_content is None and not len(element)):
+                info = self._resolve_xsi(element, info, str(xsi_type), resolved)
+        prepared = info.cache.get("reader")
+        if prepared is None:
+            prepared = self._prepare(info)
+        cls, defaults, lists, names, table, attributes, simple, empty, content_position = prepared
+        if empty or (allow_none and not items and content_position < 0 and not len(element)):
             return None  # as zeep: an empty type, or a nested element with no content, reads as None
-        values = template.copy()
-        for name in list_names:
-            values[name] = []
-        if attrib:
-            for key, attr_text in attrib.items():
-                if key in attributes:
-                    conv = attributes[key]
-                    name = str(key)
-                    raw_text = str(attr_text)
-                    values[name] = raw_text if conv is None else _convert(conv, raw_text, info.name, name)
-        if info.simple_content is not None:
+        values = defaults.copy()  # the fields in the layout's order, each as it reads when absent
+        if lists:
+            for position in lists:
+                values[position] = []
+        for key, attr_text in items:
+            found = attributes.get(key)
+            if found is not None:
+                position, conv = found
+                values[position] = (
+                    attr_text if conv is None else _convert(conv, str(attr_text), info.name, str(key))
+                )
+        if content_position >= 0:
             content = element.text
-            values["_value_1"] = (
+            values[content_position] = (
                 None
                 if content is None
                 else (content if simple is None else _convert(simple, content, info.name, ""))
             )
         raw: deque[etree._Element] | None = None
-        seen: set[str] = set()
+        seen: set[int] = set()
         get = table.get
         for child in element:
             tag = child.tag
@@ -244,17 +293,20 @@ class Reader:
                         raw = deque()
                     raw.append(child)
                     continue
-            name, how, repeats, mode = entry
-            if not repeats:
-                if name in seen:  # a second one: zeep keeps it unread, and so does the codec
+            mode, position, how, name = entry
+            if mode < _REPEATED:
+                if position in seen:  # a second one: zeep keeps it unread, and so does the codec
                     if raw is None:
                         raw = deque()
                     raw.append(child)
                     continue
-                seen.add(name)
-            if mode == 0:
+                seen.add(position)
+                if mode == _TEXT:  # the most common case first
+                    values[position] = child.text
+                    continue
+            if mode & _KIND == _TEXT:
                 value: Any = child.text
-            elif mode == 1:
+            elif mode & _KIND == _CONVERTED:
                 text = child.text
                 if text is None:
                     value = None
@@ -263,24 +315,28 @@ class Reader:
                         value = how(text)
                     except (TypeError, ValueError, ArithmeticError):
                         value = _unreadable(text, info.name, name)
-            elif child.get(_XSI_NIL) == "true":
-                value = None
+            elif preread is not None and child in preread:
+                value = preread.pop(child)  # read (and emptied) while the answer was being parsed
             else:
-                value = self._complex(child, how, resolved)
-            if repeats:
-                values[name].append(value)
+                value = self._complex(child, how, resolved, True, preread)
+            if mode < _REPEATED:
+                values[position] = value
             else:
-                values[name] = value
-        if raw is not None:
-            _LOG.info(
-                "%s: %d element(s) not in the schema kept in _raw_elements: %s",
-                info.name,
-                len(raw),
-                ", ".join(sorted({etree.QName(e).localname for e in raw})),
-            )
-            values["_raw_elements"] = raw
+                values[position].append(value)
         obj = cls.__new__(cls)
-        object.__setattr__(obj, "__values__", values)
+        if raw is None:
+            object.__setattr__(obj, "_v", values)
+            return obj
+        _LOG.info(
+            "%s: %d element(s) not in the schema kept in _raw_elements: %s",
+            info.name,
+            len(raw),
+            ", ".join(sorted({etree.QName(e).localname for e in raw})),
+        )
+        # Rare (a field of a later release): held as zeep's dictionary, which has room for the extra key.
+        full = dict(zip(names, values, strict=True))
+        full["_raw_elements"] = raw
+        object.__setattr__(obj, "_v", full)
         return obj
 
 

@@ -197,7 +197,9 @@ class Writer:
     ) -> tuple[TypeInfo, Mapping[str, Any], bool]:
         """The type and fields of a complex value; the flag says whether fields may be unknown keys."""
         if isinstance(value, CodecValue):
-            return type(value)._codec_type, value.__values__, False
+            # Its fields as zeep's dictionary, without making that the value's storage (a read record stays
+            # as compact as it was read).
+            return type(value)._codec_type, value._view(), False
         if isinstance(value, CompoundValue):
             qname = getattr(getattr(value, "_xsd_type", None), "qname", None)
             info = self._type_named(qname.text if qname is not None else declared.key, path)
