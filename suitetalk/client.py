@@ -235,7 +235,7 @@ class Client:
     def types(self) -> RecordTypes:
         """The record, search and core types of this client's WSDL (zeep types; loads zeep on first use)."""
         if self._types is None:
-            self._types = RecordTypes(self.zeep, self.version)
+            self._types = RecordTypes(self.zeep, self.version, values=self.codec.value_class_for)
         return self._types
 
     @classmethod

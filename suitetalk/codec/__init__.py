@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 
 from .schema_map import SchemaMap, SchemaMapError, compile_schema_map
-from .values import CodecValue
+from .values import CodecValue, value_class
 
 __all__ = [
     "READ_OPERATIONS",
@@ -63,6 +63,7 @@ class Codec:
 
         self.schema = schema
         self.version = schema.version
+        self._zeep_type = zeep_type
         self.reader = Reader(schema, zeep_type)
         self.writer = Writer(schema)
         #: The writer of the requests the client sends (bytes, the same meaning as ``writer``'s trees).
@@ -70,6 +71,15 @@ class Codec:
 
     def __repr__(self) -> str:
         return f"Codec(version={self.version!r})"
+
+    def value_class_for(self, key: str) -> type[CodecValue] | None:
+        """The codec's value class of the complex type ``key`` (a Clark name): built by keyword as zeep's
+        type is, and behaving as zeep's object; ``None`` if the schema map has no such complex type."""
+        try:
+            info = self.schema.type(key)
+        except SchemaMapError:
+            return None
+        return value_class(info, self._zeep_type)
 
     def response_reader(self, operation: str) -> Callable[[etree._Element], Any] | None:
         """A ``read_body`` for :func:`~suitetalk.transport.send`: the response element of ``operation``
