@@ -364,9 +364,13 @@ class Client:
             self._discover_limit()
         headers = self._headers_for(operation, preferences, search_preferences)
         build_body = None
+        stream_body = None
         if codec:
             # The codec reads the answers and writes the requests of the operations it covers; zeep the rest.
-            read_body = read_body or self.codec.response_reader(operation)
+            # Pages (search, getList) it reads while they are parsed, each record freed once read.
+            if read_body is None:
+                read_body = self.codec.response_reader(operation)
+                stream_body = self.codec.answer_stream(operation)
             build_body = self.codec.request_builder(operation)
         lost: list[LostResponse] = []
 
@@ -380,6 +384,7 @@ class Client:
                     limiter=self.limiter,
                     read_body=read_body,
                     build_body=build_body,
+                    stream_body=stream_body,
                 )
             except LostResponse as exc:
                 lost.append(exc)  # the answer to a later attempt may show this attempt's effects

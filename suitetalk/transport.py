@@ -34,7 +34,7 @@ from .limiter import Limiter, LimiterSlot
 from .namespaces import SOAP_ENV
 from .records import RecordDataError
 from .results import ns_id_of
-from .wsdl import response_root
+from .wsdl import read_by_caller, response_root, xml_content
 
 _LOG = logging.getLogger("suitetalk.transport")
 
@@ -43,6 +43,11 @@ _UNAVAILABLE_STATUSES = frozenset({429, 503})
 #: How much of a body an error message quotes.
 _EXCERPT_BYTES = 400
 _EXCERPT_CHARS = 160
+
+
+#: Reads a 200 answer's bytes while parsing them: the envelope left, and a ``read_body`` for its response
+#: element (see :func:`send` and :mod:`suitetalk.codec.stream`).
+StreamBody = Callable[[bytes], tuple[etree._Element, Callable[[etree._Element], Any]]]
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,7 @@ def send(
     limiter: Limiter | None = None,
     read_body: Callable[[etree._Element], Any] | None = None,
     build_body: Callable[[str, Mapping[str, Any], Mapping[str, Any]], etree._Element | bytes] | None = None,
+    stream_body: StreamBody | None = None,
 ) -> Reply:
     """Send ``operation`` once with ``headers`` (already filtered to the declared ones).
 
@@ -99,6 +105,12 @@ def send(
     parsing of it. ``build_body``, given the operation, the body and the headers, returns the whole SOAP
     envelope (a tree, or its bytes), replacing zeep's rendering of the request (zeep's egress plugins
     still see it).
+
+    ``stream_body``, given a 200 answer's bytes, parses them while reading them (each record of a page freed
+    once read, see :mod:`suitetalk.codec.stream`) and returns the envelope that is left and a ``read_body``
+    for it. It is used only when the answer is a plain success (checked as :func:`classify` checks it) and
+    no ingress plugin wants the envelope; any other answer, or any error on the way, and the answer is
+    parsed whole and classified and read as without it, so that it is reported exactly the same.
     """
     binding = service._binding
     client = service._client
@@ -109,10 +121,17 @@ def send(
     result: Any = None
     response: requests.Response | None = None
     try:
-        with limiter.slot() if limiter is not None else nullcontext() as slot:
+        with (
+            limiter.slot() if limiter is not None else nullcontext() as slot,
+            read_by_caller() if stream_body is not None else nullcontext(),
+        ):
             response = client.transport.post(options["address"], message, http_headers)
-        answer = classify(response, operation)
-        result = _read(client, binding.get(operation), answer, response.headers, read_body, operation)
+        result = None if stream_body is None else _read_streamed(client, response, stream_body, operation)
+        if result is None:
+            if stream_body is not None and response.status_code == 200:
+                response_root(response)  # what the transport does otherwise: broken XML raises here
+            answer = classify(response, operation)
+            result = _read(client, binding.get(operation), answer, response.headers, read_body, operation)
     except SuiteTalkError as exc:
         error = exc
     except Exception as exc:
@@ -215,12 +234,11 @@ def classify(response: requests.Response, operation: str) -> etree._Element:
         if fault is not None:
             raise _fault_error(fault, operation, envelope)
         if status == 200:
-            answered = [child for child in soap_body if isinstance(child.tag, str)]
-            expected = f"{operation}Response"
-            if len(answered) == 1 and etree.QName(answered[0]).localname == expected:
+            if _answer_in(soap_body, operation) is not None:
                 return envelope
+            answered = [child for child in soap_body if isinstance(child.tag, str)]
             found = ", ".join(etree.QName(child).localname for child in answered) or "nothing"
-            problem = f"a SOAP answer holding {found} instead of {expected}"
+            problem = f"a SOAP answer holding {found} instead of {operation}Response"
     if problem is None:
         problem = "a SOAP envelope without a fault" if soap_body is not None else describe_body(response)
     if 400 <= status < 500:
@@ -232,6 +250,48 @@ def classify(response: requests.Response, operation: str) -> etree._Element:
         )
     lost_code = "INVALID_RESPONSE" if status == 200 else code
     raise LostResponse(f"HTTP {status} with {problem}", operation=operation, code=lost_code)
+
+
+def _answer_in(soap_body: etree._Element, operation: str) -> etree._Element | None:
+    """The SOAP body's answer to ``operation``: its only element, ``<{operation}Response>``; else ``None``."""
+    answered = [child for child in soap_body if isinstance(child.tag, str)]
+    if len(answered) == 1 and etree.QName(answered[0]).localname == f"{operation}Response":
+        return answered[0]
+    return None
+
+
+def _plain_success(root: etree._Element, operation: str) -> etree._Element | None:
+    """The response element of an envelope that :func:`classify` would take as a success of ``operation``
+    (HTTP 200 assumed); ``None`` for anything else."""
+    doctype: str = getattr(root.getroottree().docinfo, "doctype", "")
+    if root.tag != f"{{{SOAP_ENV}}}Envelope" or doctype:
+        return None
+    soap_body = root.find(f"{{{SOAP_ENV}}}Body")
+    if soap_body is None or soap_body.find(f"{{{SOAP_ENV}}}Fault") is not None:
+        return None
+    return _answer_in(soap_body, operation)
+
+
+def _read_streamed(
+    client: Any, response: requests.Response, stream_body: StreamBody, operation: str
+) -> Reply | None:
+    """A plain successful answer read while it is parsed; ``None`` for any other answer, or when anything
+    goes wrong on the way (the caller then parses it whole, and classifies and reads it as it always does)."""
+    if response.status_code != 200 or client.plugins:
+        return None  # ingress plugins (the CLI's --verbose log) are given the whole envelope
+    content = xml_content(response)
+    if content is None:
+        return None
+    try:
+        root, read_answer = stream_body(content)
+        answer = _plain_success(root, operation)
+        if answer is None:
+            return None
+        ns_id = root.findtext(f"{{{SOAP_ENV}}}Header/{{*}}documentInfo/{{*}}nsId")
+        return Reply(read_answer(answer), ns_id)
+    except Exception:
+        _LOG.debug("%s: the answer is read again from a whole parse", operation, exc_info=True)
+        return None
 
 
 def _soap_envelope(response: requests.Response) -> tuple[etree._Element | None, str | None]:

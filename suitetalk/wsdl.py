@@ -28,6 +28,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from http.cookiejar import DefaultCookiePolicy
@@ -667,8 +670,9 @@ class _LocalTransport(zeep.Transport):
             response.status_code,
             len(response.content),
         )
-        if response.status_code in (200, 500):
+        if response.status_code == 500 or (response.status_code == 200 and not _read_by_caller.get()):
             # zeep reads these in lxml's recover mode, which would half-read a broken document: refuse it.
+            # (Inside read_by_caller(), the caller parses a 200 answer itself, strictly, as it reads it.)
             response_root(response)
         return response
 
@@ -698,6 +702,29 @@ def _too_large(how: str) -> LostResponse:
 
 _parsers = threading.local()
 
+_read_by_caller: ContextVar[bool] = ContextVar("suitetalk_read_by_caller", default=False)
+
+
+@contextmanager
+def read_by_caller() -> Iterator[None]:
+    """Within the block, the transport's ``post`` leaves a 200 answer unparsed (it parses every other
+    answer it may have to refuse, as always): the caller reads it while parsing it, strictly, and parses it
+    with :func:`response_root` first whenever it reads it any other way. See :mod:`suitetalk.codec.stream`.
+    """
+    token = _read_by_caller.set(True)
+    try:
+        yield
+    finally:
+        _read_by_caller.reset(token)
+
+
+def xml_content(response: requests.Response) -> bytes | None:
+    """The body of a response that holds XML by its media type (what :func:`response_root` parses)."""
+    media_type: str = get_media_type(response.headers.get("Content-Type", "text/xml"))  # type: ignore[no-untyped-call]
+    if not response.content or "xml" not in media_type:
+        return None
+    return response.content
+
 
 def response_root(response: requests.Response) -> etree._Element | None:
     """The strictly parsed XML of a response (``None`` if it has no XML), parsed once per response.
@@ -709,8 +736,8 @@ def response_root(response: requests.Response) -> etree._Element | None:
     cached: etree._Element | None = getattr(response, "_suitetalk_root", None)
     if cached is not None:
         return cached
-    media_type: str = get_media_type(response.headers.get("Content-Type", "text/xml"))  # type: ignore[no-untyped-call]
-    if not response.content or "xml" not in media_type:
+    content = xml_content(response)
+    if content is None:
         return None
     parser = getattr(_parsers, "parser", None)
     if parser is None:
@@ -718,7 +745,7 @@ def response_root(response: requests.Response) -> etree._Element | None:
             resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True
         )
     try:
-        root = etree.fromstring(response.content, parser=parser)
+        root = etree.fromstring(content, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise XMLParseError(  # type: ignore[no-untyped-call]
             f"the server's response (HTTP {response.status_code}, {len(response.content)} bytes) is not "

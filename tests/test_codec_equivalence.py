@@ -227,6 +227,59 @@ def test_a_codec_record_behaves_as_a_zeep_record(full: Full) -> None:
     assert to_plain(record)["phone"] == "555-0100"
 
 
+def test_a_read_record_keeps_whatever_is_done_to_it_through_zeeps_ways(full: Full) -> None:
+    """A record holds its fields compactly as read; zeep's ``__values__`` dictionary is there when asked
+    for, and what is done through it, through attributes or through items stays done and shows everywhere."""
+    import copy
+
+    from suitetalk.codec.schema_map import EncodeError
+
+    rel = f"urn:relationships_{VERSION}.lists.webservices.netsuite.com"
+    xml = (
+        f'<r xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:l="{rel}" xmlns:c="{CORE}" '
+        f'xsi:type="l:Customer" internalId="7"><l:entityId>E-7</l:entityId>'
+        f'<l:entityStatus internalId="13"><c:name>Won</c:name></l:entityStatus></r>'
+    )
+    zeep_customer = full.zeep.get_type(f"{{{rel}}}Customer")()
+
+    def read() -> Any:
+        return full.codec.reader.read(etree.fromstring(xml), RECORD)
+
+    record = read()
+    assert len(record) == len(zeep_customer)
+    assert list(record) == list(zeep_customer)
+    assert "phone" in record
+    assert "notAField" not in record
+    assert record.phone is None
+    assert record.internalId == "7"
+    assert copy.copy(record) == record == read()
+    record.phone = "555-0100"
+    assert record["phone"] == "555-0100"
+    values = record.__values__  # zeep's dictionary, from now on the record's own
+    assert list(values) == list(zeep_customer)
+    assert values["phone"] == "555-0100"
+    values["comments"] = "set through the dictionary"
+    record["email"] = "e@example.test"
+    assert record.comments == "set through the dictionary"
+    assert record.__values__["email"] == "e@example.test"
+    assert to_plain(record)["email"] == "e@example.test"
+    assert record != read()
+    deep = copy.deepcopy(read())
+    deep.entityStatus.name = "Lost"
+    assert read().entityStatus.name == "Won"
+    assert deep.entityStatus.name == "Lost"
+    # A field the type does not have: accepted as zeep accepts it, refused by the writer with its name.
+    record["companyNmae"] = "typo"
+    assert "companyNmae" in record
+    with pytest.raises(EncodeError, match=r"add\.record: Customer has no field 'companyNmae'"):
+        full.codec.writer.envelope("add", {"record": record}, {})
+    del record["companyNmae"]
+    with pytest.raises(AttributeError):
+        _ = record.companyNmae
+    request = full.codec.writer.envelope("add", {"record": record}, {})
+    assert to_plain(full.codec.reader.read(request[-1][0][0], RECORD))["email"] == "e@example.test"
+
+
 def test_a_field_the_type_does_not_have_is_refused(full: Full) -> None:
     from suitetalk.codec.schema_map import EncodeError
 

@@ -7,6 +7,8 @@ and the write requests (:class:`~suitetalk.codec.writer.Writer`).
 
 - :mod:`~suitetalk.codec.schema_map`: the compiled schema (types -> fields -> kinds), JSON-serialisable;
 - :mod:`~suitetalk.codec.reader`: XML -> zeep-compatible values (:class:`~suitetalk.codec.values.CodecValue`);
+- :mod:`~suitetalk.codec.stream`: pages (search, getList) read while they are parsed, each record freed once
+  read;
 - :mod:`~suitetalk.codec.writer`: values (zeep's, the codec's, plain mappings) -> request envelopes.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 from lxml import etree
 
 from .schema_map import SchemaMap, SchemaMapError, compile_schema_map
+from .stream import STREAMED_ITEMS, AnswerStream
 from .values import CodecValue, value_class
 
 __all__ = [
@@ -68,6 +71,7 @@ class Codec:
         self.writer = Writer(schema)
         #: The writer of the requests the client sends (bytes, the same meaning as ``writer``'s trees).
         self.wire = WireWriter(self.writer)
+        self._streams: dict[str, AnswerStream] = {}
 
     def __repr__(self) -> str:
         return f"Codec(version={self.version!r})"
@@ -96,6 +100,16 @@ class Codec:
             return reader.read(element)
 
         return read_body
+
+    def answer_stream(self, operation: str) -> AnswerStream | None:
+        """A ``stream_body`` for :func:`~suitetalk.transport.send`: answers of ``operation`` read while they
+        are parsed (:mod:`~suitetalk.codec.stream`); ``None`` if the operation's answers are not read so."""
+        if operation not in STREAMED_ITEMS or self.response_reader(operation) is None:
+            return None
+        stream = self._streams.get(operation)
+        if stream is None:
+            stream = self._streams[operation] = AnswerStream(self.reader, operation)
+        return stream
 
     def request_builder(
         self, operation: str

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
+from sys import intern
 from typing import Any
 
 from lxml import etree
@@ -180,12 +181,17 @@ class Reader:
             return prepared
         layout = layout_of(info)
         positions = layout.positions
+        # A reference (RecordRef, ListOrRecordRef...: an internalId and a name) names records that every
+        # record of a page refers to again and again (a subsidiary, a currency, a status).
+        reference = "internalId" in info.attribute_names and [e.name for e in info.elements] == ["name"]
         # tag -> (mode, position, converter or the field's TypeInfo, field name)
         table: dict[str, tuple[int, int, Any, str]] = {}
         for element in info.elements:
             position = positions[element.name]
             if element.simple:
                 how: Any = converter(element.kind)
+                if how is None and (element.enum is not None or reference):
+                    how = intern  # an enumeration value, a reference name: a few strings, held once
                 mode = _TEXT if how is None else _CONVERTED
             else:
                 how, mode = self.schema.type(element.kind), _COMPLEX
@@ -268,8 +274,12 @@ class Reader:
             found = attributes.get(key)
             if found is not None:
                 position, conv = found
+                # Attributes are ids, script ids, types: the same few strings in every record of a page,
+                # held once (a string is 50 bytes or more; a page has tens of thousands of attributes).
                 values[position] = (
-                    attr_text if conv is None else _convert(conv, str(attr_text), info.name, str(key))
+                    intern(attr_text)  # type: ignore[arg-type]  # lxml gives str (its stubs say bytes too)
+                    if conv is None
+                    else _convert(conv, str(attr_text), info.name, str(key))
                 )
         if content_position >= 0:
             content = element.text
