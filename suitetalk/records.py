@@ -687,7 +687,16 @@ def _build(types: RecordTypes, data: Mapping[str, Any], xsd_type: Any, shape: _S
         if "nullFieldList" in kwargs:
             raise RecordDataError("give fields to clear either as null_fields or as nullFieldList", path=path)
         kwargs["nullFieldList"] = types.builder(shape.elements["nullFieldList"].type)(name=nulls)
-    return types.builder(xsd_type)(**kwargs)
+    build = types.builder(xsd_type)
+    if build is xsd_type:
+        return xsd_type(**kwargs)
+    try:
+        return build(**kwargs)
+    except TypeError:
+        # The fields were checked against zeep's type; should the codec's map of the type lack one, zeep's
+        # own object is built instead of letting an untyped error out.
+        logger.debug("%s: built as zeep's object (the codec's type lacks a field)", path)
+        return xsd_type(**kwargs)
 
 
 def _null_field_names(names: Any, shape: _Shape, path: str) -> list[str]:

@@ -120,3 +120,17 @@ def test_a_type_the_codec_does_not_know_stays_zeeps(
     record = build_record(unknown, "customer", {"companyName": "Zeep"})
     assert not isinstance(record, CodecValue)
     assert record.companyName == "Zeep"
+
+
+def test_a_codec_class_that_refuses_a_field_falls_back_to_zeeps_object(
+    setup: tuple[RecordTypes, RecordTypes, Codec, etree.XMLSchema],
+) -> None:
+    with_codec, _, _, _ = setup
+
+    def refusing(**fields: Any) -> Any:
+        raise TypeError("no such field")
+
+    types = RecordTypes(with_codec.client, VERSION, values=lambda key: refusing)
+    record = build_record(types, "customer", {"companyName": "Fallback"})
+    assert not isinstance(record, CodecValue)
+    assert record.companyName == "Fallback"
