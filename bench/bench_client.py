@@ -112,12 +112,7 @@ def bench_bulk_upsert(records: int, bundle: str) -> None:
             retry = RetryPolicy(max_attempts=15, initial_wait=0.05, max_wait=2.0)
             with client_for(server, retry=retry) as client:
                 client.get_server_time()  # load, connect and discover the limit before timing
-                batch = [
-                    client.record(
-                        "customer", companyName=f"Bulk {i}", external_id=f"B-{i}", email=f"b{i}@x.test"
-                    )
-                    for i in range(records)
-                ]
+                batch = _compact_batch(client, records, "B")
                 gc.collect()  # not the garbage of what came before
                 start, cpu = time.perf_counter(), time.process_time()
                 results = client.upsert_list(batch)
