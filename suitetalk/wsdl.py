@@ -39,6 +39,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import requests.auth
 import zeep
 from lxml import etree
 from urllib3.util.retry import Retry
@@ -582,6 +583,17 @@ class _Session(requests.Session):
         return {**settings, "proxies": dict(settings["proxies"])}
 
 
+class _NoHttpAuth(requests.auth.AuthBase):
+    """No HTTP authentication: NetSuite authenticates the passport in each request's SOAP header.
+
+    Set as the session's own, so that requests does not look for credentials in ``~/.netrc`` on every
+    request (two file look-ups each), and never adds an ``Authorization`` header from such a file.
+    """
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
 def make_session(
     pool_size: int = 5,
     *,
@@ -591,8 +603,9 @@ def make_session(
 ) -> requests.Session:
     """An HTTP session for SuiteTalk requests.
 
-    It keeps and sends no cookies (with token-based authentication NetSuite must see no cookie or session),
-    holds up to ``pool_size`` connections per host (match it to the client's concurrency limit), applies
+    It keeps and sends no cookies (with token-based authentication NetSuite must see no cookie or session)
+    and no HTTP credentials (none from ``~/.netrc`` either), holds up to ``pool_size`` connections per host
+    (match it to the client's concurrency limit), applies
     ``(connect_timeout, read_timeout)`` to requests that set no time-out, and never retries by itself.
     ``verify`` is TLS verification as requests spells it (``True``, ``False`` or a CA bundle path) for
     every request of the session; ``False`` or a path is used as given even where ``REQUESTS_CA_BUNDLE`` is
@@ -602,6 +615,7 @@ def make_session(
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, got {pool_size}")
     session = _Session()
+    session.auth = _NoHttpAuth()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.verify = verify
     adapter = _NetSuiteAdapter(pool_size, (connect_timeout, read_timeout), verify)

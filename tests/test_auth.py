@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import string
+from collections import Counter
 
 from suitetalk.auth import (
     SIGNATURE_ALGORITHM,
@@ -77,6 +78,14 @@ def test_nonces_are_long_alphanumeric_and_unique_over_100000_passports() -> None
         assert set(nonce) <= alphabet
         nonces.add(nonce)
     assert len(nonces) == 100_000
+
+
+def test_every_nonce_character_is_equally_likely() -> None:
+    """No character favoured (a byte taken modulo 62 would favour eight of them by about a fifth)."""
+    counts = Counter("".join(new_nonce(64) for _ in range(10_000)))
+    expected = 10_000 * 64 / 62
+    assert set(counts) == set(string.ascii_letters + string.digits)
+    assert all(abs(n - expected) < 0.06 * expected for n in counts.values()), counts.most_common(3)
 
 
 def test_nonce_shape_checks() -> None:

@@ -117,6 +117,28 @@ def test_every_record_type_is_written_as_the_lxml_writer_writes_it(full: Full) -
     for_each_type(keys, check, examples=2)
 
 
+def test_a_codec_record_is_written_from_its_fields_as_they_are_without_changing_their_storage(
+    full: Full,
+) -> None:
+    """The wire writer reads a codec value's fields in place: the record keeps its compact storage, and
+    what is written is what the record holds at the time (a field set or cleared afterwards included)."""
+    customer = full.codec.value_class_for(CUSTOMER)
+    assert customer is not None
+    record = customer(externalId="C-1", companyName="Acme & Sons", email="a@example.com", isInactive=False)
+    first = assert_same(full, "upsertList", {"record": [record]}, HEADERS)
+    assert type(object.__getattribute__(record, "_v")) is list  # not turned into zeep's dictionary
+    record.companyName = "Acme"
+    record.email = None
+    record.phone = "555-0100"
+    second = assert_same(full, "upsertList", {"record": [record]}, HEADERS)
+    assert b"Acme &amp; Sons" in first
+    assert b"a@example.com" in first
+    assert b">Acme<" in second
+    assert b"555-0100" in second
+    assert b"a@example.com" not in second
+    assert_valid(full.xsd, body_payload(etree.fromstring(second)))
+
+
 def test_searches_references_and_deletes_are_written_as_the_lxml_writer_writes_them(full: Full) -> None:
     common = common_ns(VERSION)
     basic = full.zeep.get_type(f"{{{common}}}CustomerSearchBasic")(

@@ -14,6 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+import requests
 
 from suitetalk.wsdl import make_session
 
@@ -101,3 +102,16 @@ def test_a_proxy_given_per_request_still_wins(proxy: list[str]) -> None:
         assert settings["proxies"]["http"] == "http://127.0.0.1:1"
         again = session.merge_environment_settings("http://netsuite.example/x", {}, None, True, None)
         assert again["proxies"]["http"] != "http://127.0.0.1:1"
+
+
+def test_no_credentials_are_taken_from_netrc(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NetSuite authenticates the passport in the SOAP header: a ~/.netrc entry for its host adds nothing."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine netsuite.example login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    request = requests.Request("POST", "https://netsuite.example/services/NetSuitePort_2023_2", data=b"<x/>")
+    with requests.Session() as plain:  # what requests alone would do with the same file
+        assert "Authorization" in plain.prepare_request(request).headers
+    with make_session() as session:
+        assert "Authorization" not in session.prepare_request(request).headers

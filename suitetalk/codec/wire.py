@@ -18,17 +18,20 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import compress, repeat
+from operator import is_not
 from typing import Any
 
 from zeep.xsd.valueobjects import CompoundValue
 
 from .schema_map import ElementInfo, EncodeError, SchemaMap, SchemaMapError, TypeInfo
-from .values import CodecValue
+from .values import CodecValue, Layout
 from .writer import _INTERNAL, Writer, _text_for, _text_str
 
 __all__ = ["WireWriter"]
 
+_object_getattribute = object.__getattribute__
 #: What zeep's ``etree_to_string`` puts before the envelope (lxml's declaration for UTF-8).
 _XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 #: Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE and U+FFFF), which lxml
@@ -166,6 +169,36 @@ class _Plan:
         self.entries = {f.name: (f.index, f.mode, f.open, f.close, f.other_prefix, f) for f in fields}
 
 
+class _Listed(Mapping[str, Any]):
+    """The fields of a codec value that holds them as a list (see :mod:`~suitetalk.codec.values`), read
+    in place: asking for zeep's ``__values__`` would turn the list into a dictionary of every field of the
+    type (a ``Customer`` has 138) for a request that writes the few that are set."""
+
+    __slots__ = ("_layout", "_values")
+
+    def __init__(self, layout: Layout, values: list[Any]) -> None:
+        self._layout = layout
+        self._values = values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[self._layout.positions[key]]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        position = self._layout.positions.get(key)
+        return default if position is None else self._values[position]
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._layout.names)
+
+    def items(self) -> Iterator[tuple[str, Any]]:  # type: ignore[override]
+        """The fields that are set, in the layout's order (the type's elements in schema order first)."""
+        values = self._values
+        return compress(zip(self._layout.names, values, strict=True), map(is_not, values, repeat(None)))
+
+
 class WireWriter:
     """Writes request envelopes of one endpoint version as bytes, with the meaning of ``writer``'s.
 
@@ -178,7 +211,8 @@ class WireWriter:
         self.schema = writer.schema
         self._plans: dict[str, _Plan] = {}
         #: Value classes (zeep's, the codec's) -> plan of their named type.
-        self._by_class: dict[type, _Plan] = {}
+        #: class -> its plan, and whether it is a codec value class (whose fields may be held as a list)
+        self._by_class: dict[type, tuple[_Plan, bool]] = {}
         #: (actual type key, declared type key) -> the xsi:type attribute (with its leading space).
         self._xsi: dict[tuple[str, str], tuple[str, str]] = {}
         self._operations: dict[str, tuple[str, _Plan, dict[str, tuple[str, _Plan]]]] = {}
@@ -280,19 +314,25 @@ class WireWriter:
         """The plan and fields of a complex value (as the lxml writer reads it); the flag says whether the
         fields come from a plain mapping (whose keys may be anything)."""
         cls = type(value)
-        plan = self._by_class.get(cls)
-        if plan is not None:
+        known = self._by_class.get(cls)
+        if known is not None:
+            plan, codec_class = known
+            if codec_class:
+                values = _object_getattribute(value, "_v")
+                if type(values) is list:
+                    return plan, _Listed(cls._layout, values), False
             return plan, value.__values__, False
         try:
             info, fields, from_mapping = self.writer._fields_of(value, declared.info, "")
         except EncodeError as exc:
             raise EncodeError(exc.message, path=_path(chain)) from None
         plan = self._plan(info.key)
-        if isinstance(value, CodecValue) or (
+        codec_class = isinstance(value, CodecValue)
+        if codec_class or (
             isinstance(value, CompoundValue) and getattr(getattr(value, "_xsd_type", None), "qname", None)
         ):
             # A class of a named type always reads as that type: remember it.
-            self._by_class[cls] = plan
+            self._by_class[cls] = (plan, codec_class)
         return plan, fields, from_mapping
 
     # -- values -----------------------------------------------------------------------------------------
