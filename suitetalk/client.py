@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 import requests
@@ -32,6 +32,7 @@ from .bulk_input import invalid_read, invalid_write, prepare
 from .changes import DEFAULT_OVERLAP, Changes
 from .codec import Codec
 from .codec.store import load_schema_map
+from .codec.values import CodecValue
 from .config import ClientConfig, ConfigError, Credentials, Preferences, SearchPreferences, is_loopback_host
 from .errors import (
     ChangesError,
@@ -458,6 +459,8 @@ class Client:
             return self.record(record, **fields)
         if fields:
             raise RecordTypeError("keyword fields go with a record type name, not with a record object")
+        if isinstance(record, CodecValue):
+            return record  # the codec's value of a type (what record() makes): its type is known
         if isinstance(record, Mapping):
             if record_type is None:
                 raise RecordDataError("a record given as a dict needs record_type= (e.g. 'customer')")
@@ -677,7 +680,7 @@ class Client:
         zeep_refs = [ref for _, ref in prepared.good]
 
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
-            labels = [f"{r.type} {r.internalId or r.externalId}" for r in chunk]
+            labels = _Labels(chunk, lambda r: f"{r.type} {r.internalId or r.externalId}")
             reply = self._call(
                 "deleteList",
                 {"baseRef": list(chunk)},
@@ -714,7 +717,7 @@ class Client:
 
         def run(chunk: Sequence[Any]) -> list[WriteResult]:
             safe = operation != "addList" or all(getattr(r, "externalId", None) for r in chunk)
-            labels = [self._label(r) for r in chunk]
+            labels = _Labels(chunk, self._label)
             sent_at = time.monotonic()
             reply = self._call(
                 operation,
@@ -1180,6 +1183,36 @@ class Client:
         """Plain dicts of records from any iterable of zeep records (a search, a ``get_list``)."""
         for item in results:
             yield to_plain(item.record if isinstance(item, ReadResult) else item)
+
+
+class _Labels(Sequence[str]):
+    """Labels of a request's records (``customer externalId=C-1``), made when first read: only an error that
+    cannot say which records were written shows them, and a bulk write would otherwise make one per record
+    sent for nothing."""
+
+    __slots__ = ("_items", "_label", "_made")
+
+    def __init__(self, items: Sequence[Any], label: Callable[[Any], str]) -> None:
+        self._items = items
+        self._label = label
+        self._made: list[str] | None = None
+
+    def _all(self) -> list[str]:
+        if self._made is None:
+            self._made = [self._label(item) for item in self._items]
+        return self._made
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        return self._all()[index]
 
 
 def _require_external_id(records: Sequence[Any], operation: str) -> None:

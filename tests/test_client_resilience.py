@@ -81,6 +81,11 @@ def test_add_list_without_external_ids_reports_unknown_outcome_instead_of_duplic
     assert all(r.outcome_unknown for r in results)
     assert isinstance(results[0].error, OutcomeUnknownError)
     assert "outcome" in str(results[0].error).lower()
+    # Each request's error lists the records it held, so that the caller knows what to check.
+    errors = {id(r.error): r.error for r in results if isinstance(r.error, OutcomeUnknownError)}
+    assert sorted(len(e.records) for e in errors.values()) == [50, 200]
+    assert {label for e in errors.values() for label in e.records} == {"customer (no id)"}
+    assert "Records in the request: 200 (customer (no id), customer (no id)" in str(results[0].error)
     # Each request was executed once (its response lost), never resent: 250 records, not more.
     assert emulator.store.count("customer") - before == 250
     assert emulator.stats.operations.get("addList") == 2
