@@ -22,7 +22,9 @@ Redis lost while running: requests wait (none is sent over a budget nobody can s
 reconnects for up to ``redis_timeout`` seconds (30 by default), then raises
 :class:`~suitetalk.errors.LimiterUnavailableError`. With ``fallback=local`` in the URL it instead logs a
 WARNING and limits each process on its own from then on (workers may then exceed the account's limit
-together; their rejections are retried).
+together; their rejections are retried). A Redis that restarts without its data forgets the leases held
+then: each process puts its own back at its next call to Redis (reconnecting), or at its next renewal at
+the latest; until then, another process may start requests those leases would have held back.
 
 The URL: ``redis://[:password@]host[:port][/db]`` or ``rediss://`` for TLS, with optional query parameters
 ``lease_ttl``, ``redis_timeout`` (seconds) and ``fallback=local``. A password not in the URL is taken from
