@@ -605,8 +605,8 @@ def make_session(
 
     It keeps and sends no cookies (with token-based authentication NetSuite must see no cookie or session)
     and no HTTP credentials (none from ``~/.netrc`` either), holds up to ``pool_size`` connections per host
-    (match it to the client's concurrency limit), applies
-    ``(connect_timeout, read_timeout)`` to requests that set no time-out, and never retries by itself.
+    (match it to the client's concurrency limit), applies ``(connect_timeout, read_timeout)`` to requests
+    that set no time-out, and never retries by itself.
     ``verify`` is TLS verification as requests spells it (``True``, ``False`` or a CA bundle path) for
     every request of the session; ``False`` or a path is used as given even where ``REQUESTS_CA_BUNDLE`` is
     set (requests would let the variable win), ``True`` honours it as requests does. The proxy and CA bundle

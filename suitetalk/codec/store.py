@@ -59,7 +59,7 @@ def load_schema_map(
         if stored is not None:
             try:
                 # The map is some 100,000 containers and none is in a cycle: collections triggered while they
-                # are made would scan the whole process for nothing (a third of the load, measured).
+                # are made would scan the whole process for nothing (about half of the load's time, measured).
                 with paused_gc():
                     return SchemaMap(json.loads(stored))
             except (ValueError, KeyError, TypeError, SchemaMapError) as exc:
