@@ -169,15 +169,24 @@ class RecordCodec:
         Children are copied, never moved, so each ``xsi:type`` is still resolved against the namespaces in
         scope where it was written.
         """
-        ordered = sorted(children, key=lambda c: info.position.get(c.name, len(info.position)))
+        position, last = info.position, len(info.position)
+        ordered = sorted(children, key=lambda c: position.get(c.name, last))
         nsmap: dict[str, str] = {"xsi": XSI, "platformCore": self.core}
         nsmap[self.prefix_for(info.namespace, nsmap)] = info.namespace
+        declared = set(nsmap.values())
         for child in ordered:
             for el in child.elements():
-                for node in el.iter(etree.Element):
-                    for ns in (namespace_of(node.tag), _xsi_type_ns(node)):
-                        if ns and ns not in nsmap.values():
+                for node in el.iter(etree.Element) if len(el) else (el,):
+                    tag = node.tag
+                    ns = tag[1 : tag.index("}")] if tag[:1] == "{" else None
+                    if ns and ns not in declared:
+                        nsmap[self.prefix_for(ns, nsmap)] = ns
+                        declared.add(ns)
+                    if node.get(XSI_TYPE) is not None:
+                        ns = _xsi_type_ns(node)
+                        if ns and ns not in declared:
                             nsmap[self.prefix_for(ns, nsmap)] = ns
+                            declared.add(ns)
         root = etree.Element(f"{{{self.core}}}record", nsmap=nsmap)
         root.set(XSI_TYPE, f"{self._prefix_in(nsmap, info.namespace)}:{info.name}")
         by_ns = {ns: prefix for prefix, ns in nsmap.items()}
@@ -198,7 +207,9 @@ class RecordCodec:
         self, src: etree._Element, parent: etree._Element, by_ns: Mapping[str, str], *, top: bool = False
     ) -> None:
         new = etree.SubElement(parent, src.tag)
-        for key, raw in src.attrib.items():
+        # items() and len() rather than the attribute mapping and a list of children: most elements are
+        # leaves without attributes, and this runs for every element of every record written.
+        for key, raw in src.items():
             value = str(raw)
             if key == XSI_TYPE:
                 ns, local = resolve_qname(src, value)
@@ -206,12 +217,13 @@ class RecordCodec:
             elif top and key == "replaceAll":
                 continue  # an instruction of the request, not part of the record
             new.set(key, value)
-        children = [c for c in src if isinstance(c.tag, str)]
-        if children:
-            for child in children:
-                self._copy(child, new, by_ns)
-        else:
-            new.text = src.text
+        if len(src):
+            children = [c for c in src if isinstance(c.tag, str)]
+            if children:
+                for child in children:
+                    self._copy(child, new, by_ns)
+                return
+        new.text = src.text
 
     def canonical(self, info: RecordTypeInfo, src: etree._Element) -> Incoming:
         """The stored form of a request record, with the instructions that came with it.
@@ -223,16 +235,18 @@ class RecordCodec:
         children: list[Child] = []
         null_names: list[str] = []
         appended: set[str] = set()
+        by_tag = info.by_tag
         for child in src.iterchildren(etree.Element):
-            name = local_name(child)
-            field = info.by_tag.get(child.tag)  # by qualified tag: the name and its namespace both match
+            field = by_tag.get(child.tag)  # by qualified tag: the name and its namespace both match
             if field is None:
+                name = local_name(child)
                 raise SoapError(
                     FaultElement.UNEXPECTED_ERROR,
                     "USER_ERROR",
                     f"Invalid element {child.tag} in record type {info.name}.",
                     faultstring=f"org.xml.sax.SAXException: Invalid element in {info.name} - {name}",
                 )
+            name = field.name
             if field.kind is FieldKind.NULL_FIELDS:
                 null_names.extend((n.text or "").strip() for n in child if isinstance(n.tag, str))
             elif name not in owned:
@@ -289,11 +303,17 @@ class RecordCodec:
         """The flat search index of a canonical record: body fields by name, custom fields by script id, and
         the internal ids referred to by sublist lines as ``list.field`` (``itemList.item``)."""
         fields: dict[str, FieldValue] = {}
+        by_tag, by_name = info.by_tag, info.by_name
         for child in root:
-            name = local_name(child)
-            field = info.by_name.get(name)
+            tag = child.tag
+            field = by_tag.get(tag)  # a canonical body's fields are the type's own tags
             if field is None:
-                continue
+                if not isinstance(tag, str):
+                    continue
+                field = by_name.get(tag[tag.rfind("}") + 1 :])
+                if field is None:
+                    continue
+            name = field.name
             if field.kind is FieldKind.CUSTOM_FIELDS:
                 for cf in child:
                     key = cf.get("scriptId") or cf.get("internalId")
@@ -356,6 +376,8 @@ def _xsi_type_ns(el: etree._Element) -> str | None:
 
 def scalar(kind: FieldKind, el: etree._Element) -> FieldValue:
     """The index value of one field element."""
+    if kind is FieldKind.STRING or kind is FieldKind.ENUM:  # most fields: their text as it is
+        return el.text or ""
     if kind is FieldKind.REF:
         return el.get("internalId") or None
     if kind in (FieldKind.LIST, FieldKind.COMPLEX, FieldKind.CUSTOM_FIELDS, FieldKind.NULL_FIELDS):
