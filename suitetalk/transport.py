@@ -121,14 +121,13 @@ def send(
     result: Any = None
     response: requests.Response | None = None
     try:
-        with (
-            limiter.slot() if limiter is not None else nullcontext() as slot,
-            read_by_caller() if stream_body is not None else nullcontext(),
-        ):
+        # The transport leaves a 200 answer unparsed (read_by_caller): it is parsed after the slot is given
+        # back, as every answer is read, instead of while the slot still holds NetSuite's budget.
+        with limiter.slot() if limiter is not None else nullcontext() as slot, read_by_caller():
             response = client.transport.post(options["address"], message, http_headers)
         result = None if stream_body is None else _read_streamed(client, response, stream_body, operation)
         if result is None:
-            if stream_body is not None and response.status_code == 200:
+            if response.status_code == 200:
                 response_root(response)  # what the transport does otherwise: broken XML raises here
             answer = classify(response, operation)
             result = _read(client, binding.get(operation), answer, response.headers, read_body, operation)

@@ -6,6 +6,7 @@ import logging
 import re
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -143,3 +144,33 @@ def test_rejections_reach_the_client_limiter_and_no_slot_is_leaked(emulator: Emu
         assert client.limiter.rejections == client.retry_stats.retries_by_code["WS_REQUEST_BLOCKED"] > 0
         assert client.limiter.in_flight == 0
         assert client.limiter.peak_in_flight <= 5
+
+
+def test_answers_are_parsed_after_the_slot_is_given_back(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The slot holds NetSuite's budget only while the request is on the wire: reading the answer, the
+    parse included, comes after it is freed (another request can use it meanwhile). One request at a time
+    here, so none is in flight while an answer is parsed."""
+    import suitetalk.transport as transport
+    import suitetalk.wsdl as wsdl
+
+    with make_client(emulator, concurrency=1) as client:
+        client.get_server_time()
+        seen: list[int] = []  # requests in flight when each answer was parsed (once per answer)
+        parse = wsdl.response_root
+
+        def recording(response: Any) -> Any:
+            if getattr(response, "_suitetalk_root", None) is None:
+                seen.append(client.limiter.in_flight)
+            return parse(response)
+
+        monkeypatch.setattr(wsdl, "response_root", recording)
+        monkeypatch.setattr(transport, "response_root", recording)
+        results = client.upsert_list(
+            client.record("customer", companyName=f"Parse {i}", external_id=f"PARSE-{i}") for i in range(80)
+        )
+        client.get("customer", external_id="PARSE-3")
+    assert all(r.success for r in results)
+    assert seen, "the answers were not parsed through response_root"
+    assert set(seen) == {0}
