@@ -503,7 +503,12 @@ class Client:
     def _label(record: Any) -> str:
         external = getattr(record, "externalId", None)
         internal = getattr(record, "internalId", None)
-        local = getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", "record")
+        codec_type = getattr(type(record), "_codec_type", None)  # a codec value: its type is known
+        local = (
+            codec_type.name
+            if codec_type is not None
+            else getattr(getattr(getattr(record, "_xsd_type", None), "qname", None), "localname", "record")
+        )
         kind = local[:1].lower() + local[1:]  # NetSuite's record type name: Customer -> customer
         if external:
             return f"{kind} externalId={external}"
@@ -1199,8 +1204,16 @@ class _Labels(Sequence[str]):
 
     def _all(self) -> list[str]:
         if self._made is None:
-            self._made = [self._label(item) for item in self._items]
+            self._made = [self._one(item) for item in self._items]
         return self._made
+
+    def _one(self, item: Any) -> str:
+        # Made on an error's path: a label that cannot be made must not replace the error being reported.
+        try:
+            return self._label(item)
+        except Exception:
+            _LOG.debug("no label for a %s", type(item).__name__, exc_info=True)
+            return "record (no label)"
 
     def __len__(self) -> int:
         return len(self._items)

@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 
 import requests
 import requests.auth
+import requests.utils
 import zeep
 from lxml import etree
 from urllib3.util.retry import Retry
@@ -583,14 +584,21 @@ class _Session(requests.Session):
         return {**settings, "proxies": dict(settings["proxies"])}
 
 
-class _NoHttpAuth(requests.auth.AuthBase):
-    """No HTTP authentication: NetSuite authenticates the passport in each request's SOAP header.
+class _NoNetrcAuth(requests.auth.AuthBase):
+    """HTTP authentication as requests does it, without ``~/.netrc``: NetSuite authenticates the passport in
+    each request's SOAP header.
 
     Set as the session's own, so that requests does not look for credentials in ``~/.netrc`` on every
-    request (two file look-ups each), and never adds an ``Authorization`` header from such a file.
+    request (two file look-ups each) and never adds an ``Authorization`` header from such a file. Credentials
+    written in the URL itself (``https://user:password@host/...``, for a proxy in front of the endpoint)
+    are sent as requests sends them, as Basic authentication.
     """
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        user, password = requests.utils.get_auth_from_url(request.url or "")
+        if user or password:
+            authed: requests.PreparedRequest = requests.auth.HTTPBasicAuth(user, password)(request)
+            return authed
         return request
 
 
@@ -615,7 +623,7 @@ def make_session(
     if pool_size < 1:
         raise ValueError(f"pool_size must be at least 1, got {pool_size}")
     session = _Session()
-    session.auth = _NoHttpAuth()
+    session.auth = _NoNetrcAuth()
     session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
     session.verify = verify
     adapter = _NetSuiteAdapter(pool_size, (connect_timeout, read_timeout), verify)

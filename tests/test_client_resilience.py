@@ -174,3 +174,20 @@ def test_answers_are_parsed_after_the_slot_is_given_back(
     assert all(r.success for r in results)
     assert seen, "the answers were not parsed through response_root"
     assert set(seen) == {0}
+
+
+def test_a_record_whose_label_cannot_be_made_does_not_hide_the_error() -> None:
+    """Labels are made on an error's path: one that cannot be made is replaced, the others are kept."""
+    from types import SimpleNamespace
+
+    from suitetalk.client import _Labels
+
+    class Unlabelled:
+        @property
+        def externalId(self) -> str:
+            raise RuntimeError("no id here")
+
+    records = [SimpleNamespace(externalId="A"), Unlabelled(), SimpleNamespace(externalId="C")]
+    labels = _Labels(records, lambda item: f"customer externalId={item.externalId}")
+    error = OutcomeUnknownError("lost", records=labels)
+    assert error.records == ("customer externalId=A", "record (no label)", "customer externalId=C")

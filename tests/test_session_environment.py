@@ -115,3 +115,13 @@ def test_no_credentials_are_taken_from_netrc(tmp_path: Any, monkeypatch: pytest.
         assert "Authorization" in plain.prepare_request(request).headers
     with make_session() as session:
         assert "Authorization" not in session.prepare_request(request).headers
+
+
+def test_credentials_in_the_url_are_still_sent_as_requests_sends_them() -> None:
+    """Only ~/.netrc is left out: a URL's own user and password (a proxy in front of the endpoint) still
+    become Basic authentication, as with requests alone."""
+    request = requests.Request("POST", "https://user:pa%20ss@netsuite.example/services/x", data=b"<x/>")
+    with requests.Session() as plain, make_session() as session:
+        expected = plain.prepare_request(request).headers["Authorization"]
+        assert session.prepare_request(request).headers["Authorization"] == expected
+    assert expected.startswith("Basic ")
