@@ -108,11 +108,14 @@ def _zeep_page_reader(wsdl: Path, page: bytes) -> Any:
     return with_zeep
 
 
-def _codec_page_reader(wsdl: Path, cache_root: Path, page: bytes) -> Any:
-    """The client's codec reading the page to plain data, as the client reads a search's answer."""
+def _codec(wsdl: Path, cache_root: Path) -> Codec:
+    """The client's codec, its schema map from the cache, with the zeep model the client loads."""
     client, _ = make_zeep_client(wsdl, "http://127.0.0.1:9/x", version=VERSION)
-    cache = WsdlCache(cache_root)
-    codec = Codec(load_schema_map(wsdl, VERSION, lambda: client, cache=cache), client.get_type)
+    return Codec(load_schema_map(wsdl, VERSION, lambda: client, cache=WsdlCache(cache_root)), client.get_type)
+
+
+def _codec_page_reader(codec: Codec, page: bytes) -> Any:
+    """The client's codec reading the page to plain data, as the client reads a search's answer."""
 
     def with_codec() -> list[Any]:
         body = client_read(codec, page)
@@ -126,7 +129,7 @@ def _page_side(side: str, wsdl: str, cache_root: str, page: bytes, commands: Any
     if side == "zeep":
         read = _zeep_page_reader(Path(wsdl), page)
     else:
-        read = _codec_page_reader(Path(wsdl), Path(cache_root), page)
+        read = _codec_page_reader(_codec(Path(wsdl), Path(cache_root)), page)
     read()  # the first reading (caches, lazy loading) is not timed
     answers.put(None)
     while commands.get() is not None:
@@ -136,7 +139,7 @@ def _page_side(side: str, wsdl: str, cache_root: str, page: bytes, commands: Any
 def bench_page(wsdl: Path, cache_root: Path, codec: Codec, rounds: int) -> bytes:
     page = search_page(codec.schema, VERSION)
     expected = _zeep_page_reader(wsdl, page)()
-    got = _codec_page_reader(wsdl, cache_root, page)()
+    got = _codec_page_reader(codec, page)()
     assert len(got) == 1000, "expected 1000 records"
     assert got == expected, "the codec and zeep read the page differently"
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
@@ -364,8 +367,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = WsdlCache(tmp)
         wsdl = cache.fetch(VERSION, args.bundle)
-        client, _ = make_zeep_client(wsdl, "http://127.0.0.1:9/x", version=VERSION)
-        codec = Codec(load_schema_map(wsdl, VERSION, lambda: client, cache=cache), client.get_type)
+        codec = _codec(wsdl, Path(tmp))
         page = bench_page(wsdl, Path(tmp), codec, args.rounds)
         print("\n2./3. round trips against one prepared answer on loopback (medians, interleaved)")
         bench_round_trips(wsdl, codec, args.calls)

@@ -177,8 +177,7 @@ class RecordCodec:
         for child in ordered:
             for el in child.elements():
                 for node in el.iter(etree.Element) if len(el) else (el,):
-                    tag = node.tag
-                    ns = tag[1 : tag.index("}")] if tag[:1] == "{" else None
+                    ns = namespace_of(node.tag)
                     if ns and ns not in declared:
                         nsmap[self.prefix_for(ns, nsmap)] = ns
                         declared.add(ns)
@@ -305,12 +304,11 @@ class RecordCodec:
         fields: dict[str, FieldValue] = {}
         by_tag, by_name = info.by_tag, info.by_name
         for child in root:
-            tag = child.tag
-            field = by_tag.get(tag)  # a canonical body's fields are the type's own tags
+            field = by_tag.get(child.tag)  # a canonical body's fields are the type's own tags
             if field is None:
-                if not isinstance(tag, str):
+                if not isinstance(child.tag, str):
                     continue
-                field = by_name.get(tag[tag.rfind("}") + 1 :])
+                field = by_name.get(local_name(child))
                 if field is None:
                     continue
             name = field.name
