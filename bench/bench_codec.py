@@ -7,18 +7,20 @@ stays steady on a machine shared with other work; round trips, which wait on ano
    each) parsed and turned into plain Python data (``to_plain`` of every record). zeep: its own XML loader
    and ``process_reply``; the codec: what the client does with a 200 answer to a search (the transport's
    ``_read_streamed``: the page read while lxml's pull parser parses it, each record emptied once read, then
-   the envelope classified). Both readings are checked equal first. Each side runs in a process of its
-   own, holding what a user's process holds (bare zeep: its model; the codec: the client's codec and the
-   zeep model the client loads for its first request), so that neither pays for the other's objects; the
-   rounds alternate between them, and which goes first.
+   the envelope classified), twice: into records, then ``to_plain`` of each (what a loop over
+   ``Client.search`` does), and straight into plain data (``Client.search(plain=True)``, the CLI's export).
+   All readings are checked equal first (the plain one to the same JSON text). Each side runs in a process
+   of its own, holding what a user's process holds (bare zeep: its model; the codec: the client's codec and
+   the zeep model the client loads for its first request), so that none pays for another's objects; the
+   rounds go round them, each starting in turn.
 2. **One ``get``** and 3. **a 100-record ``upsertList`` round trip**: ``Client.get`` / ``Client.upsert_list``
    against a bare default zeep client's ``service.get`` / ``service.upsertList`` (each with a freshly signed
    passport), over HTTP on loopback to a server in its own process that answers every request with the same
    prepared bytes (a real customer, or 100 write results), so that both clients' costs are compared on the
    same answer and the server's own work is the same small constant. Interleaved calls, medians.
 4. **Peak memory per page**: peak resident memory (``VmHWM``) added while reading the 1000-record page from
-   its bytes into records as the client does (step 1's path), in a fresh process, as a multiple of the
-   page's size (the bytes themselves, read beforehand, not counted).
+   its bytes as the client does (step 1's paths: into records, and into plain data), in a fresh process,
+   as a multiple of the page's size (the bytes themselves, read beforehand, not counted).
 
     python bench/bench_codec.py [BUNDLE_DIR] [--rounds 15] [--calls 200]
 """
@@ -46,11 +48,12 @@ from zeep.loader import parse_xml
 
 from suitetalk import ClientConfig, Credentials, RetryPolicy
 from suitetalk.auth import PassportBuilder
-from suitetalk.client import Client
+from suitetalk.client import Client, _plain_page
 from suitetalk.codec import Codec
 from suitetalk.codec.store import load_schema_map
 from suitetalk.namespaces import wsdl_tns
 from suitetalk.records import to_plain
+from suitetalk.search import SearchPage
 from suitetalk.transport import _read_streamed
 from suitetalk.wsdl import WsdlCache, make_zeep_client
 
@@ -72,13 +75,16 @@ def _median_time(fn: Any, rounds: int) -> float:
     return statistics.median(times)
 
 
-def client_read(codec: Codec, page: bytes, operation: str = "searchMoreWithId") -> Any:
-    """A 200 answer's body read as the client reads it (the transport's streamed read, see step 1)."""
+def client_read(
+    codec: Codec, page: bytes, operation: str = "searchMoreWithId", *, plain: bool = False
+) -> Any:
+    """A 200 answer's body read as the client reads it (the transport's streamed read, see step 1);
+    ``plain``: as ``Client.search(plain=True)`` reads it."""
     response = requests.Response()
     response.status_code = 200
     response.headers["Content-Type"] = "text/xml; charset=utf-8"
     response._content = page
-    reply = _read_streamed(_NO_PLUGINS, response, codec.answer_stream(operation), operation)
+    reply = _read_streamed(_NO_PLUGINS, response, codec.answer_stream(operation, plain=plain), operation)
     assert reply is not None, "the answer was not read as a plain success"
     return reply.body
 
@@ -115,7 +121,8 @@ def _codec(wsdl: Path, cache_root: Path) -> Codec:
 
 
 def _codec_page_reader(codec: Codec, page: bytes) -> Any:
-    """The client's codec reading the page to plain data, as the client reads a search's answer."""
+    """The client's codec reading the page into records, as the client reads a search's answer, then
+    ``to_plain`` of each record."""
 
     def with_codec() -> list[Any]:
         body = client_read(codec, page)
@@ -124,12 +131,28 @@ def _codec_page_reader(codec: Codec, page: bytes) -> Any:
     return with_codec
 
 
+def _plain_page_reader(codec: Codec, page: bytes) -> Any:
+    """The client's codec reading the page straight into plain data, as ``Client.search(plain=True)`` does
+    (the records of an answer read whole would then be converted; this one is read as it is parsed)."""
+
+    def with_plain() -> list[Any]:
+        page_read = SearchPage.from_zeep(client_read(codec, page, plain=True).searchResult, operation="x")
+        return list(_plain_page(page_read).records)
+
+    return with_plain
+
+
+_SIDES = ("zeep", "codec", "plain")
+
+
 def _page_side(side: str, wsdl: str, cache_root: str, page: bytes, commands: Any, answers: Any) -> None:
     """One side of step 1 in a process of its own: read the page each time it is asked, report CPU time."""
     if side == "zeep":
         read = _zeep_page_reader(Path(wsdl), page)
-    else:
+    elif side == "codec":
         read = _codec_page_reader(_codec(Path(wsdl), Path(cache_root)), page)
+    else:
+        read = _plain_page_reader(_codec(Path(wsdl), Path(cache_root)), page)
     read()  # the first reading (caches, lazy loading) is not timed
     answers.put(None)
     while commands.get() is not None:
@@ -142,6 +165,7 @@ def bench_page(wsdl: Path, cache_root: Path, codec: Codec, rounds: int) -> bytes
     got = _codec_page_reader(codec, page)()
     assert len(got) == 1000, "expected 1000 records"
     assert got == expected, "the codec and zeep read the page differently"
+    assert json.dumps(_plain_page_reader(codec, page)()) == json.dumps(expected), "plain data differs"
     parser = etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=True)
     elements = sum(1 for _ in etree.fromstring(page, parser).iter())
     # Each side reads in a process of its own, which holds what a user's process would: zeep's model for
@@ -150,7 +174,7 @@ def bench_page(wsdl: Path, cache_root: Path, codec: Codec, rounds: int) -> bytes
     # models, a larger heap).
     context = multiprocessing.get_context("spawn")
     sides = {}
-    for side in ("zeep", "codec"):
+    for side in _SIDES:
         commands, answers = context.Queue(), context.Queue()
         process = context.Process(
             target=_page_side, args=(side, str(wsdl), str(cache_root), page, commands, answers), daemon=True
@@ -160,9 +184,9 @@ def bench_page(wsdl: Path, cache_root: Path, codec: Codec, rounds: int) -> bytes
     try:
         for _process, _commands, answers in sides.values():
             answers.get(timeout=300)
-        times: dict[str, list[float]] = {"zeep": [], "codec": []}
-        for i in range(rounds):  # interleaved (one side at a time), so that both see the same load
-            for side in ("zeep", "codec") if i % 2 == 0 else ("codec", "zeep"):
+        times: dict[str, list[float]] = {side: [] for side in _SIDES}
+        for i in range(rounds):  # interleaved (one side at a time), so that all see the same load
+            for side in _SIDES[i % 3 :] + _SIDES[: i % 3]:
                 _process, commands, answers = sides[side]
                 commands.put(True)
                 times[side].append(answers.get(timeout=300))
@@ -171,12 +195,14 @@ def bench_page(wsdl: Path, cache_root: Path, codec: Codec, rounds: int) -> bytes
             commands.put(None)
             process.join(30)
     zeep_time, codec_time = statistics.median(times["zeep"]), statistics.median(times["codec"])
+    plain_time = statistics.median(times["plain"])
     parse_time = _median_time(lambda: etree.fromstring(page, parser), rounds)
     print(
         f"\n1. 1000-customer page ({len(page) / 1e6:.1f} MB, {elements:,} elements) to plain data, "
         "median CPU time, each side in a process of its own\n"
         f"   zeep (default settings): {zeep_time:.3f} s\n"
-        f"   codec:                   {codec_time:.3f} s  = {codec_time / zeep_time:.3f}x zeep "
+        f"   codec, records then to_plain: {codec_time:.3f} s  = {codec_time / zeep_time:.3f}x zeep\n"
+        f"   codec, search(plain=True):    {plain_time:.3f} s  = {plain_time / zeep_time:.3f}x zeep "
         f"(a whole lxml parse alone {parse_time:.3f} s)"
     )
     return page
@@ -313,7 +339,8 @@ def status(field):
             return int(line.split()[1]) * 1024
 closing = b"</platformCore:recordList></platformCore:searchResult></platformMsgs:searchMoreWithIdResponse>"
 first = page[: page.index(b"</platformCore:record>") + 22] + closing + b"</soapenv:Body></soapenv:Envelope>"
-if len(sys.argv) > 4:  # the baseline: zeep with its default settings
+plain = sys.argv[4:] == ["plain"]
+if len(sys.argv) > 4 and not plain:  # the baseline: zeep with its default settings
     import zeep
     from zeep.loader import parse_xml
     bare = zeep.Client(sys.argv[4])
@@ -323,10 +350,10 @@ if len(sys.argv) > 4:  # the baseline: zeep with its default settings
     base = status("VmRSS:")
     records = operation.process_reply(parse_xml(page, bare.transport, settings=bare.settings)).body
 else:
-    client_read(codec, first)  # warm up on a small page, so that the type tables exist before measuring
+    client_read(codec, first, plain=plain)  # warm up on a small page: the type tables exist before measuring
     open("/proc/self/clear_refs", "w").write("5")
     base = status("VmRSS:")
-    records = client_read(codec, page).searchResult.recordList.record
+    records = client_read(codec, page, plain=plain).searchResult.recordList.record
 peak = status("VmHWM:")
 print(json.dumps({"base": base, "peak": peak}))
 """
@@ -339,7 +366,7 @@ def bench_memory(codec: Codec, page: bytes, wsdl: Path) -> None:
         map_path.write_text(json.dumps(codec.schema.data))
         page_path = Path(tmp) / "page.xml"
         page_path.write_bytes(page)
-        for name, extra in (("codec", []), ("zeep", [str(wsdl)])):
+        for name, extra in (("codec", []), ("plain", ["plain"]), ("zeep", [str(wsdl)])):
             out = subprocess.run(
                 [sys.executable, "-c", _MEMORY_CHILD, str(map_path), str(page_path), str(HERE), *extra],
                 check=True,
@@ -349,9 +376,11 @@ def bench_memory(codec: Codec, page: bytes, wsdl: Path) -> None:
             result = json.loads(out)
             added[name] = result["peak"] - result["base"]
     print(
-        f"\n4. peak memory reading one 1000-record page ({len(page) / 2**20:.1f} MiB of XML) into records as "
+        f"\n4. peak memory reading one 1000-record page ({len(page) / 2**20:.1f} MiB of XML) as "
         "the client does (the page's bytes themselves not counted: read beforehand):\n"
         f"   codec +{added['codec'] / 2**20:.1f} MiB = {added['codec'] / len(page):.2f}x the page; "
+        f"as plain data (search(plain=True)) +{added['plain'] / 2**20:.1f} MiB = "
+        f"{added['plain'] / len(page):.2f}x; "
         f"zeep (default settings) +{added['zeep'] / 2**20:.1f} MiB = {added['zeep'] / len(page):.2f}x"
     )
 

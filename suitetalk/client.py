@@ -355,6 +355,7 @@ class Client:
         search_preferences: SearchPreferences | None = None,
         read_body: Callable[[Any], Any] | None = None,
         codec: bool = True,
+        plain: bool = False,
     ) -> Reply:
         if self._closed:
             raise ClientClosedError(
@@ -371,7 +372,7 @@ class Client:
             # Pages (search, getList) it reads while they are parsed, each record freed once read.
             if read_body is None:
                 read_body = self.codec.response_reader(operation)
-                stream_body = self.codec.answer_stream(operation)
+                stream_body = self.codec.answer_stream(operation, plain=plain)
             build_body = self.codec.request_builder(operation)
         lost: list[LostResponse] = []
 
@@ -800,6 +801,7 @@ class Client:
         start_page: int = 1,
         search_id: str | None = None,
         prefetch: int | None = None,
+        plain: bool = False,
     ) -> SearchResults:
         """A lazy search over every page; iterate it for records (or rows of an advanced search).
 
@@ -814,6 +816,9 @@ class Client:
         ``prefetch`` pages are fetched ahead on worker threads while you iterate, under the concurrency
         limit, and still delivered in order (see :class:`~suitetalk.search.SearchResults`); 0 fetches one
         page at a time. By default ``ClientConfig.search_prefetch``, else the concurrency limit (at most 8).
+
+        ``plain=True`` gives each record (or row) as plain data, what :meth:`to_plain` gives for it, read
+        straight from the answer without making the record first: the fastest way to export.
         """
         if isinstance(start_page, bool) or not isinstance(start_page, int) or start_page < 1:
             raise CriteriaError(f"pages are numbered from 1, got start_page={start_page!r}")
@@ -831,11 +836,14 @@ class Client:
             search_record = self._search_record(search, where, columns, saved)
 
         def run() -> SearchPage:
-            reply = self._call("search", {"searchRecord": search_record}, safe=True, search_preferences=prefs)
-            return SearchPage.from_zeep(reply.body.searchResult, operation="search", ns_id=reply.ns_id)
+            reply = self._call(
+                "search", {"searchRecord": search_record}, safe=True, search_preferences=prefs, plain=plain
+            )
+            page = SearchPage.from_zeep(reply.body.searchResult, operation="search", ns_id=reply.ns_id)
+            return _plain_page(page) if plain else page
 
         def more(sid: str, page_index: int) -> SearchPage:
-            return self._search_more(sid, page_index, prefs)
+            return self._search_more(sid, page_index, prefs, plain=plain)
 
         # Resumed from a search id alone, there is no search to run again if the id expires.
         return SearchResults(
@@ -866,14 +874,18 @@ class Client:
             prefs = SearchPreferences(**{**prefs.model_dump(), "page_size": page_size})
         return self._search_more(search_id, page_index, prefs)
 
-    def _search_more(self, search_id: str, page_index: int, prefs: SearchPreferences) -> SearchPage:
+    def _search_more(
+        self, search_id: str, page_index: int, prefs: SearchPreferences, *, plain: bool = False
+    ) -> SearchPage:
         reply = self._call(
             "searchMoreWithId",
             {"searchId": search_id, "pageIndex": page_index},
             safe=True,
             search_preferences=prefs,
+            plain=plain,
         )
-        return SearchPage.from_zeep(reply.body.searchResult, operation="searchMoreWithId", ns_id=reply.ns_id)
+        page = SearchPage.from_zeep(reply.body.searchResult, operation="searchMoreWithId", ns_id=reply.ns_id)
+        return _plain_page(page) if plain else page
 
     def _search_record(
         self, search: Any, where: Mapping[str, Any] | None, columns: Sequence[str], saved_search: str | None
@@ -1226,6 +1238,19 @@ class _Labels(Sequence[str]):
 
     def __getitem__(self, index: int | slice) -> str | Sequence[str]:
         return self._all()[index]
+
+
+def _plain_page(page: SearchPage) -> SearchPage:
+    """``page`` with its records and rows as plain data.
+
+    The codec reads them so as the page is parsed; an answer read another way (whole, when the streamed
+    reading does not take it, or by zeep for the CLI's ``--verbose`` log) has records, converted here.
+    """
+    if all(item is None or type(item) is dict for item in (*page.records, *page.rows)):
+        return page
+    return dataclasses.replace(
+        page, records=[to_plain(r) for r in page.records], rows=[to_plain(r) for r in page.rows]
+    )
 
 
 def _require_external_id(records: Sequence[Any], operation: str) -> None:

@@ -925,6 +925,8 @@ def _type_name(value: Any) -> str | None:
 def _custom_fields_to_plain(custom_field_list: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for ref in custom_field_list["customField"] or []:
+        if ref is None:
+            continue  # a nil (or empty) custom field: no name, no value
         key = ref["scriptId"] or ref["internalId"]
         if not key:
             raise RecordDataError("a custom field without scriptId or internalId cannot be converted")

@@ -9,6 +9,7 @@ The answers come from the emulator, through a scripted proxy that can keep or re
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -146,6 +147,55 @@ def test_search_rows_and_get_list_answers_read_as_a_whole_parse_reads_them(
     assert whole_parses == []
 
 
+def test_a_plain_search_gives_to_plains_data_read_while_the_page_is_parsed(
+    rig: Rig, whole_parses: list[int]
+) -> None:
+    """``search(plain=True)``: each record (or row) as ``to_plain`` gives it, the same JSON text, read
+    straight from the page as it is parsed (never parsed whole), with the page's totals as usual."""
+    _, proxy, client = rig
+    answers = _captured(proxy)
+    page = _first_page(client, plain=True)
+    assert whole_parses == []
+    expected = _zeep_body(client, "search", answers[0]).searchResult.recordList.record
+    assert json.dumps(page.records) == json.dumps([to_plain(r) for r in expected])
+    assert all(type(r) is dict for r in page.records)
+    assert (page.total_records, page.page_size) == (RECORDS, RECORDS)
+    third = next(r for r in page.records if r["companyName"] == f"{PREFIX}0003")
+    assert third["custom_fields"] == {"custentity_tier": "gold", "custentity_score": 3}
+    assert (third["creditLimit"], third["isInactive"]) == (1003.5, True)
+
+    answers = _captured(proxy)
+    rows = _first_page(client, columns=["companyName", "email"], plain=True).rows
+    expected_rows = _zeep_body(client, "search", answers[0]).searchResult.searchRowList.searchRow
+    assert json.dumps(rows) == json.dumps([to_plain(r) for r in expected_rows])
+    assert whole_parses == []
+
+
+def test_a_plain_search_read_whole_gives_the_same_data(rig: Rig, whole_parses: list[int]) -> None:
+    """An answer the streamed reading does not take (here: the CLI's --verbose log wants the whole
+    envelope) is read whole, and its records converted: the caller gets the same plain data."""
+    _, _proxy, client = rig
+    streamed = list(client.search("customer", WHERE, page_size=100, plain=True))
+    plugin = _NoOpPlugin()
+    client.zeep.plugins.append(plugin)
+    try:
+        whole = list(client.search("customer", WHERE, page_size=100, plain=True))
+    finally:
+        client.zeep.plugins.remove(plugin)
+    assert whole_parses  # read whole this time
+    assert len(whole) == RECORDS
+    assert json.dumps(whole) == json.dumps(streamed)
+    assert json.dumps(streamed) == json.dumps([to_plain(r) for r in client.search("customer", WHERE)])
+
+
+class _NoOpPlugin:
+    def ingress(self, envelope: Any, http_headers: Any, operation: Any) -> Any:
+        return envelope, http_headers
+
+    def egress(self, envelope: Any, http_headers: Any, operation: Any, binding_options: Any) -> Any:
+        return envelope, http_headers
+
+
 def test_each_record_is_emptied_once_read_while_the_rest_of_the_page_is_parsed(rig: Rig) -> None:
     """The memory property, by behaviour: when a record is read, every record before it has been emptied
     (its elements freed); at the end only the envelope and an empty element per record are left."""
@@ -154,8 +204,7 @@ def test_each_record_is_emptied_once_read_while_the_rest_of_the_page_is_parsed(r
     _first_page(client)
     stream = client.codec.answer_stream("search")
     assert isinstance(stream, AnswerStream)
-    reader = client.codec.reader
-    real_read_item = reader.read_item
+    real_read_item = stream._read_item
     items: list[etree._Element] = []
     filled_before: list[int] = []
 
@@ -165,11 +214,11 @@ def test_each_record_is_emptied_once_read_while_the_rest_of_the_page_is_parsed(r
         assert len(element) > 0  # the record being read is whole
         return real_read_item(element, *args)
 
-    reader.read_item = watching  # type: ignore[method-assign]
+    stream._read_item = watching
     try:
         envelope, read_body = stream(answers[0])
     finally:
-        del reader.read_item
+        stream._read_item = real_read_item
     assert len(items) == RECORDS
     assert filled_before == [0] * RECORDS  # no record read earlier still held its elements
     (record_list,) = envelope.iter("{*}recordList")
@@ -293,7 +342,8 @@ def test_every_answer_is_reported_as_it_is_without_the_streamed_reading(
         return make(answer, emulator.version)
 
     streamed = _outcome(client, proxy, status, content_type, rewrite)
-    monkeypatch.setattr(client.codec, "answer_stream", lambda operation: None)  # how the client read before
+    # How the client read before:
+    monkeypatch.setattr(client.codec, "answer_stream", lambda operation, **_: None)
     before = _outcome(client, proxy, status, content_type, rewrite)
     assert streamed == before
     if case in SUCCESSES:

@@ -8,6 +8,7 @@ same fields in the same order with the same Python types (and so the same ``to_p
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,8 +24,8 @@ from zeep.xsd import Element as ZeepElement
 
 from suitetalk.codec import Codec
 from suitetalk.codec.schema_map import SchemaMap, compile_schema_map
-from suitetalk.namespaces import core_ns, messages_ns, wsdl_tns
-from suitetalk.records import to_plain
+from suitetalk.namespaces import XSI, core_ns, messages_ns, wsdl_tns
+from suitetalk.records import RecordDataError, to_plain
 from suitetalk.wsdl import make_zeep_client
 
 VERSION = "2023_2"
@@ -61,7 +62,34 @@ def _check_reading(full: Full, key: str, data: st.DataObject) -> Any:
     got = full.codec.reader.read(element, key)
     same_value(expected, got)
     assert to_plain(got) == to_plain(expected)
+    assert_same_plain(_plain_item(full, element, key), to_plain(_record_item(full, element, key)))
     return got
+
+
+def _plain_item(full: Full, element: etree._Element, key: str) -> Any:
+    """``element`` read by the plain reader as an item of a page (a search's record or row)."""
+    return full.codec.plain.read_item(element, full.schema.type(key), {})
+
+
+def _record_item(full: Full, element: etree._Element, key: str) -> Any:
+    """``element`` read by the reader as an item of a page (an item with no content reads as ``None``)."""
+    return full.codec.reader.read_item(element, full.schema.type(key), {})
+
+
+def assert_same_plain(got: Any, expected: Any, path: str = "plain") -> None:
+    """The plain reader's data equals ``to_plain``'s, with the same types and the keys in the same order
+    (JSON written from either is the same text)."""
+    assert type(got) is type(expected), f"{path}: {type(got).__name__} != {type(expected).__name__}"
+    if isinstance(expected, dict):
+        assert list(got) == list(expected), f"{path}: keys {list(got)} != {list(expected)}"
+        for name, value in expected.items():
+            assert_same_plain(got[name], value, f"{path}.{name}")
+    elif isinstance(expected, list):
+        assert len(got) == len(expected), f"{path}: {len(got)} items != {len(expected)}"
+        for i, (item, value) in enumerate(zip(got, expected, strict=True)):
+            assert_same_plain(item, value, f"{path}[{i}]")
+    else:
+        assert got == expected, f"{path}: {got!r} != {expected!r}"
 
 
 def _for_each_type(
@@ -175,6 +203,7 @@ def test_out_of_order_and_unknown_elements_are_read_and_kept(
     got = full.codec.reader.read(element, key)
     same_value(expected, got)
     assert to_plain(got) == to_plain(expected)
+    assert_same_plain(_plain_item(full, element, key), to_plain(_record_item(full, element, key)))
     unknown_tags = sorted(c.tag for c in children if "fieldOfALaterRelease" in c.tag)
     assert sorted(e.tag for e in got.__values__.get("_raw_elements", [])) == unknown_tags
 
@@ -288,3 +317,84 @@ def test_a_field_the_type_does_not_have_is_refused(full: Full) -> None:
     record.__values__["companyNmae"] = "typo"
     with pytest.raises(EncodeError, match=r"add\.record: Customer has no field 'companyNmae'"):
         full.codec.writer.envelope("add", {"record": record}, {})
+
+
+_MUTATIONS = ("nil", "garbage", "duplicate", "comment", "empty", "unknown", "swap", "no script id")
+
+
+def _mutate(element: etree._Element, rng: random.Random, mutation: str) -> None:
+    """One change to a generated record of the kinds answers may carry: nil, unreadable text, a second
+    element where one is declared, a comment, an empty element, one of a later release, two elements out of
+    order, a custom field named by its internal id only."""
+    nodes = [e for e in element.iter() if isinstance(e.tag, str) and e is not element]
+    if not nodes:
+        return
+    node = rng.choice(nodes)
+    parent = node.getparent()
+    if mutation == "nil":
+        node.set(f"{{{XSI}}}nil", "true")
+    elif mutation == "garbage":
+        simple = [e for e in nodes if not len(e)] or nodes
+        rng.choice(simple).text = "not-a-value"
+    elif mutation == "duplicate":
+        node.addnext(etree.fromstring(etree.tostring(node)))
+    elif mutation == "comment":
+        node.addprevious(etree.Comment("a comment"))
+    elif mutation == "empty":
+        node.clear()
+    elif mutation == "unknown":
+        etree.SubElement(parent, f"{{{etree.QName(node).namespace}}}fieldOfALaterRelease").text = "x"
+    elif mutation == "swap" and node.getnext() is not None:
+        node.getnext().addnext(node)
+    elif mutation == "no script id":
+        for custom in element.iter(f"{{{CORE}}}customField"):
+            custom.attrib.pop("scriptId", None)
+            if rng.random() < 0.5:
+                custom.set("internalId", "17")
+
+
+@given(data=st.data(), seed=st.integers(0, 2**32))
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+def test_the_plain_reader_gives_to_plains_data_for_unusual_answers(
+    full: Full, data: st.DataObject, seed: int
+) -> None:
+    """Whatever a record holds (nil, unreadable or empty elements, repeats, comments, fields of a later
+    release, elements out of order, custom fields with or without script ids, rows with several custom
+    joins), the plain reader's data is to_plain's of the record the reader reads, or both refuse alike."""
+    key = data.draw(
+        st.sampled_from(
+            [
+                f"{{urn:relationships_{VERSION}.lists.webservices.netsuite.com}}Customer",
+                f"{{urn:sales_{VERSION}.transactions.webservices.netsuite.com}}SalesOrder",
+                f"{{urn:relationships_{VERSION}.lists.webservices.netsuite.com}}CustomerSearchRow",
+            ]
+        ),
+        label="type",
+    )
+    element = data.draw(element_of(full.schema, key, f"{{{MESSAGES}}}record"), label="xml")
+    rng = random.Random(seed)
+    info = full.schema.type(key)
+    if key.endswith("SearchRow"):  # several custom joins: a repeated element of a row
+        join = info.by_name["customSearchJoin"]
+        for _ in range(rng.randint(0, 3)):
+            element.append(data.draw(element_of(full.schema, join.kind, join.tag, 1), label="join"))
+    else:  # custom fields, of every kind
+        custom = info.by_name["customFieldList"]
+        for old in element.findall(custom.tag):
+            element.remove(old)
+        fields = data.draw(element_of(full.schema, custom.kind, custom.tag, 1, max_depth=3), label="custom")
+        order = [e.tag for e in info.elements]
+        later = [c for c in element if order.index(c.tag) > order.index(custom.tag)]
+        if later:
+            later[0].addprevious(fields)
+        else:
+            element.append(fields)
+    for mutation in data.draw(st.lists(st.sampled_from(_MUTATIONS), max_size=3), label="mutations"):
+        _mutate(element, rng, mutation)
+    try:
+        expected = to_plain(_record_item(full, element, key))
+    except RecordDataError as exc:  # a custom field with no name at all
+        with pytest.raises(RecordDataError, match=re.escape(str(exc))):
+            _plain_item(full, element, key)
+        return
+    assert_same_plain(_plain_item(full, element, key), expected)

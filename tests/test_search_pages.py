@@ -126,13 +126,15 @@ class PageTap:
         self.gates: dict[int, threading.Event] = {}
         monkeypatch.setattr(client, "_search_more", self._tapped)
 
-    def _tapped(self, search_id: str, page_index: int, prefs: SearchPreferences) -> SearchPage:
+    def _tapped(
+        self, search_id: str, page_index: int, prefs: SearchPreferences, *, plain: bool = False
+    ) -> SearchPage:
         with self._changed:
             self.started.append(page_index)
         gate = self.gates.get(page_index)
         if gate is not None:
             assert gate.wait(10), f"page {page_index} was held back too long"
-        page = self._fetch(search_id, page_index, prefs)
+        page = self._fetch(search_id, page_index, prefs, plain=plain)
         with self._changed:
             self.finished.append(page_index)
             self._alive.append(weakref.ref(page))

@@ -332,6 +332,7 @@ class _Export:
                         start_page=state.pages_done + 1,
                         # Pages still come in order, so the state saved after each one stays true.
                         prefetch=self.prefetch,
+                        plain=True,  # records read straight into the plain data written out
                     )
                     try:
                         self._check_total(results.total_records)
@@ -393,7 +394,7 @@ class _Export:
 
     def _write_page(self, handle: Any, page: Any) -> None:
         state = self.state
-        plain = [project(self.client.to_plain(r), state.fields) for r in page.records]
+        plain = [project(r, state.fields) for r in page.records]
         if state.output_format == "csv":
             rows = [flatten(r) for r in plain]
             first = not state.header_columns and bool(rows)  # an empty result is an empty file

@@ -141,12 +141,12 @@ def search_command(
         name = record_type_name(client, record_type)
         field_list = checked_fields(client, name, fields)
         criteria = parse_where(client.types, name, where)
-        results = client.search(name, criteria, page_size=page_size)
+        results = client.search(name, criteria, page_size=page_size, plain=True)
 
         def plain() -> Iterator[dict[str, Any]]:
             records = iter(results) if limit is None else islice(results, limit)
             for record in records:
-                yield project(client.to_plain(record), field_list)
+                yield project(record, field_list)
 
         count = write_records(plain(), fmt, title=name)
         console.message(f"{count} of {results.total_records} {name} record(s).")

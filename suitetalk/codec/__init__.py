@@ -7,6 +7,8 @@ and the write requests (:class:`~suitetalk.codec.writer.Writer`).
 
 - :mod:`~suitetalk.codec.schema_map`: the compiled schema (types -> fields -> kinds), JSON-serialisable;
 - :mod:`~suitetalk.codec.reader`: XML -> zeep-compatible values (:class:`~suitetalk.codec.values.CodecValue`);
+- :mod:`~suitetalk.codec.plain`: XML -> plain data, what ``to_plain`` gives for the reader's values, without
+  making them (``Client.search(plain=True)``);
 - :mod:`~suitetalk.codec.stream`: pages (search, getList) read while they are parsed, each record freed once
   read;
 - :mod:`~suitetalk.codec.writer`: values (zeep's, the codec's, plain mappings) -> request envelopes.
@@ -19,6 +21,7 @@ from typing import Any
 
 from lxml import etree
 
+from .plain import PlainReader
 from .schema_map import SchemaMap, SchemaMapError, compile_schema_map
 from .stream import STREAMED_ITEMS, AnswerStream
 from .values import CodecValue, value_class
@@ -71,7 +74,9 @@ class Codec:
         self.writer = Writer(schema)
         #: The writer of the requests the client sends (bytes, the same meaning as ``writer``'s trees).
         self.wire = WireWriter(self.writer)
-        self._streams: dict[str, AnswerStream] = {}
+        #: Reads the same XML straight into plain data (``to_plain``'s form), for ``search(plain=True)``.
+        self.plain = PlainReader(self.reader)
+        self._streams: dict[tuple[str, bool], AnswerStream] = {}
 
     def __repr__(self) -> str:
         return f"Codec(version={self.version!r})"
@@ -101,14 +106,18 @@ class Codec:
 
         return read_body
 
-    def answer_stream(self, operation: str) -> AnswerStream | None:
+    def answer_stream(self, operation: str, *, plain: bool = False) -> AnswerStream | None:
         """A ``stream_body`` for :func:`~suitetalk.transport.send`: answers of ``operation`` read while they
-        are parsed (:mod:`~suitetalk.codec.stream`); ``None`` if the operation's answers are not read so."""
+        are parsed (:mod:`~suitetalk.codec.stream`); ``None`` if the operation's answers are not read so.
+
+        ``plain``: the page's items (records, rows) are read as plain data (:mod:`~suitetalk.codec.plain`),
+        the rest of the answer as usual."""
         if operation not in STREAMED_ITEMS or self.response_reader(operation) is None:
             return None
-        stream = self._streams.get(operation)
+        stream = self._streams.get((operation, plain))
         if stream is None:
-            stream = self._streams[operation] = AnswerStream(self.reader, operation)
+            items = self.plain.read_item if plain else self.reader.read_item
+            stream = self._streams[(operation, plain)] = AnswerStream(self.reader, operation, items)
         return stream
 
     def request_builder(

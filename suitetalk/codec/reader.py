@@ -170,6 +170,19 @@ class Reader:
         parent (``resolved``: the answer's xsi:type prefixes, shared by all of its parts)."""
         return self._complex(element, info, resolved)
 
+    def read_element(
+        self, element: etree._Element, info: TypeInfo, resolved: dict[str, TypeInfo], allow_none: bool
+    ) -> Any:
+        """An element declared as ``info``, as it is read within its parent (``allow_none``: an element
+        with no content, or nil, reads as ``None``)."""
+        return self._complex(element, info, resolved, allow_none)
+
+    def resolve_xsi(
+        self, element: etree._Element, declared: TypeInfo, xsi_type: str, resolved: dict[str, TypeInfo]
+    ) -> TypeInfo:
+        """The type an ``xsi:type`` names on ``element`` (``declared`` if the schema has no such type)."""
+        return self._resolve_xsi(element, declared, xsi_type, resolved)
+
     def read_response(self, element: etree._Element) -> Any:
         """An operation's response element (``<getResponse>``...) read as zeep's response body."""
         return self.read(element)

@@ -106,7 +106,14 @@ class _List:
 class AnswerStream:
     """Reads one operation's answers while they are parsed; one instance serves every answer (and thread)."""
 
-    def __init__(self, reader: Reader, operation: str) -> None:
+    def __init__(
+        self,
+        reader: Reader,
+        operation: str,
+        read_item: Callable[[etree._Element, TypeInfo, dict[str, TypeInfo]], Any] | None = None,
+    ) -> None:
+        """``read_item`` reads each item of a page (default: the reader's :meth:`~Reader.read_item`; the
+        plain reader's gives plain data instead of records)."""
         schema = reader.schema
         self.operation = operation
         response = schema.operation(operation).response
@@ -114,6 +121,7 @@ class AnswerStream:
             raise ValueError(f"{operation} has no response element")
         self.expected = response
         self._reader = reader
+        self._read_item = read_item or reader.read_item
         self._paths = _item_paths(schema, response, STREAMED_ITEMS[operation])
 
     def __call__(self, content: bytes) -> Streamed:
@@ -186,7 +194,7 @@ class AnswerStream:
                 if following is None and not ended:
                     break  # perhaps still being parsed
                 if child.tag == item:
-                    preread[child] = self._reader.read_item(child, declared, resolved)
+                    preread[child] = self._read_item(child, declared, resolved)
                     child.clear()
                 found.last = child
                 child = following

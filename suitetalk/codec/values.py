@@ -412,6 +412,8 @@ def _leaf(item: Any, fallback: Callable[[Any], Any]) -> Any:
 def _custom_fields(custom_field_list: CodecValue, fallback: Callable[[Any], Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for ref in _field(custom_field_list, "customField") or []:
+        if ref is None:
+            continue  # a nil (or empty) custom field: no name, no value
         values = _object_getattribute(ref, "_v") if isinstance(ref, CodecValue) else None
         if type(values) is list:  # a codec value as read: its fields by position (a page has thousands)
             script_id, internal_id, value, dated = _custom_field_plan(type(ref)._codec_type)
@@ -424,7 +426,9 @@ def _custom_fields(custom_field_list: CodecValue, fallback: Callable[[Any], Any]
             item = _field(ref, "value")
             dated = isinstance(ref, CodecValue) and type(ref)._codec_type.name == "DateCustomFieldRef"
         if not key:
-            raise ValueError("a custom field without scriptId or internalId cannot be converted")
+            from ..records import RecordDataError  # (here: the records module imports this one)
+
+            raise RecordDataError("a custom field without scriptId or internalId cannot be converted")
         plain = _plain(item, fallback)
         if plain is not None and dated:
             plain = {"date": plain}
