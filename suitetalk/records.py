@@ -928,9 +928,13 @@ def _custom_fields_to_plain(custom_field_list: Any) -> dict[str, Any]:
         if ref is None:
             continue  # a nil (or empty) custom field: no name, no value
         key = ref["scriptId"] or ref["internalId"]
+        # (zeep's objects have no get(); the abstract CustomFieldRef has no value)
+        value = ref["value"] if "value" in ref else None  # noqa: SIM401
         if not key:
+            if value is None:
+                continue  # names nothing and holds nothing (zeep reads a nil custom field so)
             raise RecordDataError("a custom field without scriptId or internalId cannot be converted")
-        plain = to_plain(ref["value"])
+        plain = to_plain(value)
         if _type_name(ref) == "DateCustomFieldRef" and plain is not None:
             plain = {"date": plain}
         if plain is not None:

@@ -398,3 +398,21 @@ def test_the_plain_reader_gives_to_plains_data_for_unusual_answers(
             _plain_item(full, element, key)
         return
     assert_same_plain(_plain_item(full, element, key), expected)
+
+
+def test_a_nil_custom_field_is_left_out_of_plain_data_by_every_reading(full: Full) -> None:
+    """A nil ``customField`` names nothing and holds nothing: every reading leaves it out of the plain
+    data (before, ``to_plain`` failed on it with an untyped error)."""
+    key = f"{{urn:relationships_{VERSION}.lists.webservices.netsuite.com}}Customer"
+    namespace = key[1:].split("}")[0]
+    element = etree.fromstring(
+        f'<m:record xmlns:m="{MESSAGES}" xmlns:r="{namespace}" xmlns:c="{CORE}" xmlns:xsi="{XSI}">'
+        "<r:entityId>ACME</r:entityId><r:customFieldList>"
+        '<c:customField xsi:nil="true"/>'
+        '<c:customField xsi:type="c:StringCustomFieldRef" scriptId="custentity_tier"><c:value>gold</c:value>'
+        "</c:customField></r:customFieldList></m:record>"
+    )
+    expected = {"entityId": "ACME", "custom_fields": {"custentity_tier": "gold"}}
+    assert to_plain(full.zeep_read(element, key)) == expected
+    assert to_plain(full.codec.reader.read(element, key)) == expected
+    assert _plain_item(full, element, key) == expected

@@ -426,6 +426,8 @@ def _custom_fields(custom_field_list: CodecValue, fallback: Callable[[Any], Any]
             item = _field(ref, "value")
             dated = isinstance(ref, CodecValue) and type(ref)._codec_type.name == "DateCustomFieldRef"
         if not key:
+            if item is None:
+                continue  # names nothing and holds nothing
             from ..records import RecordDataError  # (here: the records module imports this one)
 
             raise RecordDataError("a custom field without scriptId or internalId cannot be converted")
