@@ -416,3 +416,28 @@ def test_a_nil_custom_field_is_left_out_of_plain_data_by_every_reading(full: Ful
     assert to_plain(full.zeep_read(element, key)) == expected
     assert to_plain(full.codec.reader.read(element, key)) == expected
     assert _plain_item(full, element, key) == expected
+
+
+@pytest.mark.parametrize("order", ["in schema order", "after one out of order"])
+def test_a_single_field_met_twice_is_read_once_and_the_second_kept_as_zeep_does(
+    full: Full, order: str
+) -> None:
+    """A field declared once that comes twice: the first is read, the second kept unread in
+    ``_raw_elements``, as zeep does, whether or not the elements before it were in schema order."""
+    key = f"{{urn:relationships_{VERSION}.lists.webservices.netsuite.com}}Customer"
+    namespace = key[1:].split("}")[0]
+    fields = ["entityId", "companyName", "phone", "email"]
+    if order != "in schema order":
+        fields = ["entityId", "phone", "companyName", "email"]  # phone comes before companyName in schema
+    children = "".join(f"<r:{name}>{name} 1</r:{name}>" for name in fields)
+    element = etree.fromstring(
+        f'<m:record xmlns:m="{MESSAGES}" xmlns:r="{namespace}">{children}<r:entityId>again</r:entityId>'
+        "<r:fax>fax 1</r:fax></m:record>"
+    )
+    expected = full.zeep_read(element, key)
+    got = full.codec.reader.read(element, key)
+    same_value(expected, got)
+    assert (got.entityId, got.fax, got.phone) == ("entityId 1", "fax 1", "phone 1")
+    kept = got.__values__["_raw_elements"]
+    assert [(etree.QName(e).localname, e.text) for e in kept] == [("entityId", "again")]
+    assert_same_plain(_plain_item(full, element, key), to_plain(got))

@@ -254,6 +254,26 @@ class Reader:
         field = info.by_name.get(tag.rsplit("}", 1)[-1])
         return None if field is None else table[field.tag]
 
+    def _met_before(
+        self,
+        element: etree._Element,
+        child: etree._Element,
+        info: TypeInfo,
+        table: dict[str, tuple[int, int, Any, str]],
+    ) -> set[int]:
+        """The positions of the single fields among ``element``'s children before ``child``."""
+        met: set[int] = set()
+        for previous in element:
+            if previous is child:
+                break
+            tag = previous.tag
+            if not isinstance(tag, str):
+                continue
+            entry = table.get(tag) or self._by_local_name(info, table, tag)
+            if entry is not None and entry[0] < _REPEATED:
+                met.add(entry[1])
+        return met
+
     def _complex(
         self,
         element: etree._Element,
@@ -302,7 +322,11 @@ class Reader:
                 else (content if simple is None else _convert(simple, content, info.name, ""))
             )
         raw: deque[etree._Element] | None = None
-        seen: set[int] = set()
+        # Single fields met twice: the second is kept unread. In schema order (the usual case), a field
+        # after the last one read cannot have been met; the set of those met is made only if one comes out
+        # of order.
+        last = -1
+        seen: set[int] | None = None
         get = table.get
         for child in element:
             tag = child.tag
@@ -318,12 +342,17 @@ class Reader:
                     continue
             mode, position, how, name = entry
             if mode < _REPEATED:
-                if position in seen:  # a second one: zeep keeps it unread, and so does the codec
-                    if raw is None:
-                        raw = deque()
-                    raw.append(child)
-                    continue
-                seen.add(position)
+                if position > last and seen is None:
+                    last = position
+                else:
+                    if seen is None:
+                        seen = self._met_before(element, child, info, table)
+                    if position in seen:  # a second one: zeep keeps it unread, and so does the codec
+                        if raw is None:
+                            raw = deque()
+                        raw.append(child)
+                        continue
+                    seen.add(position)
                 if mode == _TEXT:  # the most common case first
                     values[position] = child.text
                     continue
