@@ -25,6 +25,7 @@ from typing import Any, TypeVar, overload
 from urllib.parse import urlsplit
 
 import requests
+from zeep.xsd.valueobjects import CompoundValue
 
 from . import endpoints
 from .auth import PassportBuilder
@@ -1244,12 +1245,17 @@ def _plain_page(page: SearchPage) -> SearchPage:
     """``page`` with its records and rows as plain data.
 
     The codec reads them so as the page is parsed; an answer read another way (whole, when the streamed
-    reading does not take it, or by zeep for the CLI's ``--verbose`` log) has records, converted here.
+    reading does not take it, or by zeep for the CLI's ``--verbose`` log) has records (zeep's objects or the
+    codec's, both ``CompoundValue``), converted here.
     """
-    if all(item is None or type(item) is dict for item in (*page.records, *page.rows)):
+    if not any(isinstance(item, CompoundValue) for item in (*page.records, *page.rows)):
         return page
+    # Only the records: plain data given to to_plain again could lose what it keeps (an empty list in
+    # custom_fields); a page can mix both (an item the streamed reading did not take).
     return dataclasses.replace(
-        page, records=[to_plain(r) for r in page.records], rows=[to_plain(r) for r in page.rows]
+        page,
+        records=[to_plain(r) if isinstance(r, CompoundValue) else r for r in page.records],
+        rows=[to_plain(r) if isinstance(r, CompoundValue) else r for r in page.rows],
     )
 
 

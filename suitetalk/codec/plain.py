@@ -81,9 +81,10 @@ class PlainReader:
                 mode = _TEXT if how is None else _CONVERTED
             else:
                 how = self._reader.schema.type(element.kind)
-                # The custom field list has a plain form of its own (see values._custom_fields).
-                custom = element.name == "customFieldList" and how.name == "CustomFieldList"
-                mode = _CUSTOM if custom and not element.repeats else _COMPLEX
+                # The custom field list has a plain form of its own (see values._custom_fields), chosen by
+                # the type read, which an xsi:type may change: decided for each element as it comes.
+                custom = element.name == "customFieldList" and not element.repeats
+                mode = _CUSTOM if custom else _COMPLEX
             elements[element.tag] = (position, element.name, mode, how, element.repeats)
         plan = info.cache["plain_reader"] = (attributes, elements, whole)
         return plan
@@ -220,8 +221,10 @@ class PlainReader:
         """A ``customFieldList`` as ``to_plain`` gives it (``{scriptId: value}``, a date as
         ``{"date": ...}``), or ``None`` where it is not the plain list of custom fields read here (the caller
         then takes the reader's way)."""
-        if element.items() or not len(element):
-            return None  # an xsi:type, nil, or no custom field at all: rare, left to the reader
+        if element.items() or not len(element) or info.name != "CustomFieldList":
+            # An xsi:type, nil, no custom field at all, or not declared a custom field list (a search row's
+            # column list): rare, left to the reader.
+            return None
         plan: tuple[str, TypeInfo] | None = info.cache.get("plain_custom")
         if plan is None:
             only = info.elements[0]  # a list type: its one element, customField
@@ -240,7 +243,7 @@ class PlainReader:
                 shape = kind.cache["plain_custom_field"] = self._custom_field_shape(kind)
             if not shape:
                 return None
-            value_repeats, dated = shape
+            value_tag, value_repeats, dated = shape
             field = self._read(child, kind, resolved)
             if not field:
                 return None
@@ -249,23 +252,29 @@ class PlainReader:
                 return None  # the reader's way raises, saying why
             value = field.get("value")
             if value is None:
-                if not value_repeats:
+                if value_repeats:
+                    value = []  # as read: an absent list is an empty one, which to_plain keeps
+                elif child.find(value_tag) is None:
                     continue
-                value = []  # as read: an absent list is an empty one, which to_plain keeps
+                else:
+                    # A value left out of the field's plain form (None, or an empty list that an xsi:type
+                    # made of it, which to_plain keeps here): rare, left to the reader.
+                    return None
             if dated:
                 value = {"date": value}
             out[str(key)] = value
         return out
 
-    def _custom_field_shape(self, info: TypeInfo) -> tuple[bool, bool] | tuple[()]:
-        """(value repeats, a date field) for a custom field type whose plain form this reader gives; ``()``
-        for any other (its value of a list type, or a type this reader does not take whole)."""
+    def _custom_field_shape(self, info: TypeInfo) -> tuple[str, bool, bool] | tuple[()]:
+        """(the value's tag, whether it repeats, whether it is a date field) for a custom field type whose
+        plain form this reader gives; ``()`` for any other (its value of a list type, or a type this reader
+        does not take whole)."""
         value = info.by_name.get("value")
         if value is None or self._plan(info)[2]:
             return ()
         if not value.simple and self._plan(self._reader.schema.type(value.kind))[2]:
             return ()  # a value whose plain form may be an empty list, which to_plain keeps here
-        return (value.repeats, info.name == "DateCustomFieldRef")
+        return (value.tag, value.repeats, info.name == "DateCustomFieldRef")
 
     def _leaf(self, value: Any) -> Any:
         return _leaf(value, self._fallback)
