@@ -20,20 +20,14 @@ from typing import Any
 
 from lxml import etree
 
-from ..namespaces import XSI
-from .reader import Reader, converter
+from .reader import _XSI_NIL, _XSI_TYPE, Reader, converter
 from .schema_map import TypeInfo
-from .values import CodecValue, _custom_fields, _leaf, _xml_text, to_plain_value
+from .values import _AS_IS_TYPES, CodecValue, _custom_fields, _leaf, _xml_text, to_plain_value
 
 __all__ = ["PlainReader"]
 
-_XSI_TYPE = f"{{{XSI}}}type"
-_XSI_NIL = f"{{{XSI}}}nil"
-
 #: How an element is read (its mode): text as it is, text converted, a complex value, the custom field list.
 _TEXT, _CONVERTED, _COMPLEX, _CUSTOM = 0, 1, 2, 3
-#: Values that are their own plain form (``type(x) in``: a set finds a type by identity).
-_AS_IS_TYPES = frozenset((str, int, float, bool))
 
 #: Per type: its attributes by name (declared index, name, converter, default), its elements by tag
 #: (position, name, mode, converter or TypeInfo, repeats), and whether it is read by the reader whole.

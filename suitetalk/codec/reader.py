@@ -168,7 +168,7 @@ class Reader:
     def read_item(self, element: etree._Element, info: TypeInfo, resolved: dict[str, TypeInfo]) -> Any:
         """One element of a field declared as ``info``, read as the field's value would be read within its
         parent (``resolved``: the answer's xsi:type prefixes, shared by all of its parts)."""
-        return self._complex(element, info, resolved)
+        return self._complex(element, info, resolved, True)
 
     def read_element(
         self, element: etree._Element, info: TypeInfo, resolved: dict[str, TypeInfo], allow_none: bool
@@ -176,12 +176,6 @@ class Reader:
         """An element declared as ``info``, as it is read within its parent (``allow_none``: an element
         with no content, or nil, reads as ``None``)."""
         return self._complex(element, info, resolved, allow_none)
-
-    def resolve_xsi(
-        self, element: etree._Element, declared: TypeInfo, xsi_type: str, resolved: dict[str, TypeInfo]
-    ) -> TypeInfo:
-        """The type an ``xsi:type`` names on ``element`` (``declared`` if the schema has no such type)."""
-        return self._resolve_xsi(element, declared, xsi_type, resolved)
 
     def read_response(self, element: etree._Element) -> Any:
         """An operation's response element (``<getResponse>``...) read as zeep's response body."""
@@ -229,9 +223,11 @@ class Reader:
         info.cache["reader"] = prepared
         return prepared
 
-    def _resolve_xsi(
+    def resolve_xsi(
         self, element: etree._Element, declared: TypeInfo, xsi_type: str, resolved: dict[str, TypeInfo]
     ) -> TypeInfo:
+        """The type an ``xsi:type`` names on ``element`` (``declared`` if the schema has no such type), its
+        prefix resolved once per answer in ``resolved``."""
         found = resolved.get(xsi_type)
         if found is not None:
             return found
@@ -292,7 +288,7 @@ class Reader:
                     if key == _XSI_TYPE:
                         xsi_type = attr_value
             if xsi_type is not None:
-                info = self._resolve_xsi(element, info, str(xsi_type), resolved)
+                info = self.resolve_xsi(element, info, str(xsi_type), resolved)
         prepared = info.cache.get("reader")
         if prepared is None:
             prepared = self._prepare(info)
