@@ -131,11 +131,16 @@ def _handler(state: _State) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # Set on the class: the constructor's listen() reads it. The default backlog (5) would make a burst of
+    # twenty new connections wait for SYN retransmits (a second each), counted as the client's time.
+    request_queue_size = 64
+
+
 def _serve(version: str, limit: int, latency: float, commands: Any, answers: Any) -> None:
     state = _State(version, limit, latency)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
-    server.daemon_threads = True
-    server.request_queue_size = 64
+    server = _Server(("127.0.0.1", 0), _handler(state))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     answers.put(f"http://127.0.0.1:{server.server_address[1]}")
     while True:
