@@ -125,3 +125,58 @@ def test_credentials_in_the_url_are_still_sent_as_requests_sends_them() -> None:
         expected = plain.prepare_request(request).headers["Authorization"]
         assert session.prepare_request(request).headers["Authorization"] == expected
     assert expected.startswith("Basic ")
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each POST (path, headers, body) and answers it with its own length."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[str, dict[str, str], bytes]]
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.seen.append((self.path, dict(self.headers), body))
+        answer = str(len(body)).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, list[tuple[str, dict[str, str], bytes]]]]:
+    seen: list[tuple[str, dict[str, str], bytes]] = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Recorder,), {"seen": seen}))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://u:p@127.0.0.1:{server.server_address[1]}/services/x", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_post_bytes_sends_what_post_sends(recorder: tuple[str, list[Any]]) -> None:
+    """The SOAP posts reuse the request prepared for an address and headers: each still carries its own
+    body and length, the session's headers and the URL's credentials, exactly as ``post`` sends them."""
+    url, seen = recorder
+    bodies = [b"<first/>", b"<a-longer-second-body/>", b"<third/>"]
+    with make_session() as session:
+        session.headers["X-Session"] = "kept"
+        for i, body in enumerate(bodies):
+            headers = {"SOAPAction": f'"op{i % 2}"', "Content-Type": "text/xml; charset=utf-8"}
+            fast = session.post_bytes(url, body, headers, timeout=5)  # type: ignore[attr-defined]
+            plain = session.post(url, data=body, headers=headers, timeout=5, allow_redirects=False)
+            assert fast.status_code == plain.status_code == 200
+            assert fast.content == plain.content == str(len(body)).encode()
+    assert len(seen) == 2 * len(bodies)
+    pairs = zip(seen[::2], seen[1::2], strict=True)
+    for (fast_path, fast_headers, fast_body), (path, headers, body) in pairs:
+        assert (fast_path, fast_body) == (path, body)
+        assert fast_headers == headers
+        assert fast_headers["Content-Length"] == str(len(body))
+        assert fast_headers["X-Session"] == "kept"
+        assert fast_headers["Authorization"].startswith("Basic ")
+    assert [s[1]["SOAPAction"] for s in seen[::2]] == ['"op0"', '"op1"', '"op0"']
