@@ -86,7 +86,7 @@ _object_getattribute = object.__getattribute__
 _object_setattr = object.__setattr__
 #: Attributes of the object itself (zeep's, and the codec's), not fields.
 _OWN = frozenset(
-    {"_xsd_type", "_xsd_elm", "_codec_type", "_resolver", "_zeep_type", "_layout", "_v", "_view"}
+    {"_xsd_type", "_xsd_elm", "_codec_type", "_resolver", "_zeep_type", "_layout", "_v", "_p", "_view"}
 )
 
 
@@ -102,6 +102,9 @@ class CodecValue(CompoundValue):
     _xsd_type = _LazyXsdType()
     _xsd_elm: Any = None
     _v: list[Any] | dict[str, Any]
+    #: The positions of ``_v`` holding a value other than None, in order, when known: set by the
+    #: constructor, dropped by any change (the wire writer then looks for them itself).
+    _p: tuple[int, ...] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         # Built by hand (``record.__class__(entityId=...)``): start from the empty shape and take the fields.
@@ -109,12 +112,18 @@ class CodecValue(CompoundValue):
             raise TypeError(f"{type(self).__name__} takes keyword arguments only")
         layout = type(self)._layout
         values = layout.new_values()
+        set_at = []
         for key, value in kwargs.items():
             position = layout.positions.get(key)
             if position is None:
                 raise TypeError(f"{type(self).__name__} has no field {key!r}")
             values[position] = value
+            if value is not None:
+                set_at.append(position)
         _object_setattr(self, "_v", values)
+        # A bulk write's records are built this way: the writer is spared looking through a hundred fields
+        # for the few that are set (repeated elements' empty lists, which write nothing, are not listed).
+        _object_setattr(self, "_p", tuple(sorted(set(set_at))))
 
     # zeep's __values__: built from the list when first asked for, then the value's own storage.
     @property  # type: ignore[override]
@@ -163,6 +172,7 @@ class CodecValue(CompoundValue):
         return values[key]
 
     def __setitem__(self, key: str, value: Any) -> None:
+        _object_setattr(self, "_p", None)  # whatever changes, the writer looks for the set fields itself
         values = _object_getattribute(self, "_v")
         if type(values) is list:
             position = type(self)._layout.positions.get(key)
@@ -179,6 +189,7 @@ class CodecValue(CompoundValue):
             self[key] = value
 
     def __delitem__(self, key: str) -> None:
+        _object_setattr(self, "_p", None)
         del self.__values__[key]
 
     def __contains__(self, key: object) -> bool:

@@ -12,6 +12,11 @@ path of the field that holds it.
 
 Paths (``upsertList.record[3].email``) are only put together when an error is raised: the writer carries a
 chain of ``(parent, name, index)`` tuples, one per complex value, instead of a string per field.
+
+Records built alike (a bulk write's) are written by the template of their shape
+(:mod:`~suitetalk.codec.wire_shapes`); the others, and any record with a string to escape, field by field.
+Either way, a value's fields are visited by iterators that run in C: a record type has a hundred fields or
+more, of which a record sets a few.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from typing import Any
 from zeep.xsd.valueobjects import CompoundValue
 
 from .schema_map import ElementInfo, EncodeError, SchemaMap, SchemaMapError, TypeInfo
-from .values import CodecValue, Layout
+from .values import CodecValue, Layout, layout_of
+from .wire_shapes import BOOL, COMPLEX, NUMBER, REPEATED, SIMPLE, STRING, Shape, ShapeBook, is_clean
 from .writer import _INTERNAL, Writer, _text_for, _text_str
 
 __all__ = ["WireWriter"]
@@ -46,10 +52,8 @@ _ATTR_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"
 #: Values whose text the converters format themselves (no character to escape or refuse).
 _FORMATTED = frozenset({bool, int, float})
 
-#: How a field is written. The first three have a fast path for the usual Python type (a str, a bool, an
-#: int or float) and go through the converter otherwise; then any other simple value (an enumeration's),
-#: a complex value, a repeated element.
-_STRING, _BOOL, _NUMBER, _SIMPLE, _COMPLEX, _REPEATED = range(6)
+#: How a field is written (see :mod:`~suitetalk.codec.wire_shapes`).
+_STRING, _BOOL, _NUMBER, _SIMPLE, _COMPLEX, _REPEATED = STRING, BOOL, NUMBER, SIMPLE, COMPLEX, REPEATED
 
 #: A lazily built path: (parent chain, name, index of a repeated item or None); the root has no parent.
 Chain = tuple[Any, str, int | None]
@@ -83,6 +87,11 @@ def _checked(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
 
 class _OutOfOrder(Exception):
     """A value's fields were not in schema order: they are written again, sorted."""
+
+
+class _NeedsEscaping(Exception):
+    """A value's strings, checked together, hold a character to escape or refuse: they are written again,
+    each checked on its own."""
 
 
 class _Field:
@@ -143,7 +152,10 @@ class _Plan:
         "fields",
         "info",
         "main_prefix",
+        "positions",
+        "shapes",
         "simple_content",
+        "slots",
     )
 
     def __init__(self, info: TypeInfo, fields: tuple[_Field, ...], schema: SchemaMap) -> None:
@@ -167,6 +179,16 @@ class _Plan:
         #: name -> (index, mode, start tag, end tag, prefix to mark used or None, field): one unpacking
         #: in the hot loop instead of an attribute read each.
         self.entries = {f.name: (f.index, f.mode, f.open, f.close, f.other_prefix, f) for f in fields}
+        #: The entries by position in the layout of the type's codec values (its elements in schema order,
+        #: then its attributes: None); None if the layout does not start with the elements (it always does).
+        self.slots: tuple[Any, ...] | None = None
+        names = layout_of(info).names
+        if names[: len(fields)] == tuple(f.name for f in fields):
+            elements = tuple(self.entries[f.name] for f in fields)
+            self.slots = elements + (None,) * (len(names) - len(fields))
+        self.positions = tuple(range(len(names)))
+        #: The templates of the shapes of this type's codec values met so far.
+        self.shapes = ShapeBook()
 
 
 class _Listed(Mapping[str, Any]):
@@ -174,11 +196,13 @@ class _Listed(Mapping[str, Any]):
     in place: asking for zeep's ``__values__`` would turn the list into a dictionary of every field of the
     type (a ``Customer`` has 138) for a request that writes the few that are set."""
 
-    __slots__ = ("_layout", "_values")
+    __slots__ = ("_layout", "_set", "_values")
 
-    def __init__(self, layout: Layout, values: list[Any]) -> None:
+    def __init__(self, layout: Layout, values: list[Any], set_at: tuple[int, ...] | None) -> None:
         self._layout = layout
         self._values = values
+        #: The positions of the values that are set, when the value knows them (see CodecValue._p).
+        self._set = set_at
 
     def __getitem__(self, key: str) -> Any:
         return self._values[self._layout.positions[key]]
@@ -320,7 +344,7 @@ class WireWriter:
             if codec_class:
                 values = _object_getattribute(value, "_v")
                 if type(values) is list:
-                    return plan, _Listed(cls._layout, values), False
+                    return plan, _Listed(cls._layout, values, _object_getattribute(value, "_p")), False
             return plan, value.__values__, False
         try:
             info, fields, from_mapping = self.writer._fields_of(value, declared.info, "")
@@ -370,67 +394,156 @@ class WireWriter:
                 text = self._escaped(text, _TEXT_ESCAPES, chain, None)
             out.append(f"{head}>{text}</{qname}>")
             return
+        each = False
+        if type(fields) is _Listed and plan.slots is not None:
+            shaped = self._shaped(plan, fields._values, fields._set, chain, used)
+            if shaped is not None:
+                out.append(f"{head}>{shaped}</{qname}>" if shaped else f"{head}/>")
+                return
+            each = True  # mostly a string to escape: checked one by one straight away
         start = len(out)
         out.append(head)
-        if from_mapping:
-            items: Iterable[tuple[str, Any]] = ((f.name, fields.get(f.name)) for f in plan.fields)
-        else:
-            # zeep's and the codec's objects hold their fields in schema order. zeep's are OrderedDicts:
-            # read as dicts (twice as fast), whose order is the same unless someone moved a key, which
-            # _children notices.
-            items = dict.items(fields) if isinstance(fields, dict) else fields.items()
         try:
-            self._children(out, plan, items, chain, used)
-        except _OutOfOrder:
+            self._children(out, plan, self._pairs(plan, fields, from_mapping), chain, used, each)
+        except (_OutOfOrder, _NeedsEscaping):
+            # Written again, in schema order, each string checked on its own (and refused with its path).
             del out[start + 1 :]
+            entries = plan.entries
             ordered = sorted(
-                ((k, v) for k, v in fields.items() if k in plan.by_name),
-                key=lambda kv: plan.by_name[kv[0]].index,
+                ((entries[k], v) for k, v in fields.items() if k in entries), key=lambda ev: ev[0][0]
             )
-            self._children(out, plan, ordered, chain, used)
+            self._children(out, plan, ordered, chain, used, True)
         if len(out) == start + 1:
             out[start] = f"{head}/>"
         else:
             out[start] = f"{head}>"
             out.append(f"</{qname}>")
 
+    def _shaped(
+        self,
+        plan: _Plan,
+        values: list[Any],
+        positions: tuple[int, ...] | None,
+        chain: Chain,
+        used: set[str],
+    ) -> str | None:
+        """The elements of a codec value's fields (set at ``positions``, if known), written by the template
+        of their shape (see :mod:`~suitetalk.codec.wire_shapes`); None when they are to be written field by
+        field instead (a string to escape or refuse, a type with too many shapes)."""
+        slots = plan.slots
+        if slots is None or len(values) != len(slots):
+            return None
+        if positions is None:
+            positions = tuple(compress(plan.positions, map(is_not, values, repeat(None))))
+        found = plan.shapes.lookup(positions, slots)
+        if found is None:
+            return None
+        elements, getter, shapes = found
+        items: Any = getter(values)
+        kinds = tuple(map(type, items))
+        shape = shapes.get(kinds)
+        if shape is None:
+            shape = Shape(elements, kinds, slots, plan.main_prefix)
+            if not plan.shapes.add(shapes, kinds, shape):
+                return None
+        strings = shape.strings
+        if strings is not None and not is_clean("".join(compress(items, strings)), _TEXT_SPECIAL):
+            return None
+        if shape.actions:
+            items = list(items)
+            repeated = False
+            for i, mode, field in shape.actions:
+                item = items[i]
+                if mode == _BOOL:
+                    items[i] = "true" if item else "false"
+                elif mode == _NUMBER:
+                    items[i] = str(item)
+                elif mode == _SIMPLE:
+                    items[i] = self._simple(field, item, chain, field.name)
+                else:
+                    written: list[str] = []
+                    if mode == _COMPLEX:
+                        kind = self._plan(field.element.kind)
+                        self._complex(written, field.qname, item, kind, (chain, field.name, None), used)
+                    else:
+                        self._repeated(written, field, item, chain, used)
+                        repeated = repeated or bool(written)
+                    items[i] = "".join(written)
+            if repeated and shape.repeated_prefix is not None:
+                used.add(shape.repeated_prefix)
+        used.update(shape.prefixes)
+        text: list[Any] = shape.buffer.copy()
+        text[1::2] = items
+        return "".join(text)
+
+    @staticmethod
+    def _pairs(plan: _Plan, fields: Mapping[str, Any], from_mapping: bool) -> Iterable[tuple[Any, Any]]:
+        """(entry, value) of each field, the entry ``None`` for a key that is not an element; made by
+        iterators that run in C, since a record type has a hundred fields or more for the few that are set."""
+        entries = plan.entries
+        if from_mapping:
+            return ((entries[f.name], fields.get(f.name)) for f in plan.fields)
+        if type(fields) is _Listed:
+            values = fields._values
+            slots = plan.slots
+            if slots is not None and len(slots) == len(values):
+                return compress(zip(slots, values, strict=True), map(is_not, values, repeat(None)))
+            fields = dict(fields.items())
+        if isinstance(fields, dict):
+            # zeep's and the codec's objects hold their fields in schema order. zeep's are OrderedDicts:
+            # read as dicts (twice as fast), whose order is the same unless someone moved a key, which
+            # _children notices.
+            return zip(map(entries.get, dict.keys(fields)), dict.values(fields), strict=True)
+        return ((entries.get(k), v) for k, v in fields.items())
+
     def _children(
         self,
         out: list[str],
         plan: _Plan,
-        items: Iterable[tuple[str, Any]],
+        pairs: Iterable[tuple[Any, Any]],
         chain: Chain,
         used: set[str],
+        each: bool,
     ) -> None:
+        """Append the elements of ``pairs`` ((entry, value) in schema order, else :class:`_OutOfOrder`).
+
+        Strings need escaping rarely: unless ``each``, they are written as they are and checked together at
+        the end (:class:`_NeedsEscaping` if any holds a character to escape or refuse); with ``each``, each
+        one is checked, escaped or refused with its path.
+        """
         # The hot loop of bulk writes (every field of every record): kept flat, with the usual cases
         # inline, on purpose.
-        entries = plan.entries
         append = out.append
         special = _TEXT_SPECIAL
+        strings: list[str] = []
+        keep = strings.append
         written = len(out)
         last = -1
-        for name, item in items:
-            if item is None:
-                continue
-            entry = entries.get(name)
-            if entry is None:
-                continue  # not an element of the type (an attribute, or _raw_elements)
+        for entry, item in pairs:
+            if item is None or entry is None:
+                continue  # not set, or not an element of the type (an attribute, or _raw_elements)
             index, mode, start, end, other_prefix, field = entry
             if index < last:
                 raise _OutOfOrder
             last = index
             kind = type(item)
             if mode == 0 and kind is str:  # _STRING
-                text = item if special(item) is None else self._escaped(item, _TEXT_ESCAPES, chain, name)
+                if not each:
+                    keep(item)
+                    text = item
+                elif special(item) is None:
+                    text = item
+                else:
+                    text = self._escaped(item, _TEXT_ESCAPES, chain, field.name)
             elif mode == 1 and kind is bool:  # _BOOL
                 text = "true" if item else "false"
             elif mode == 2 and (kind is float or kind is int):  # _NUMBER
                 text = str(item)
             elif mode <= _SIMPLE:
-                text = self._simple(field, item, chain, name)
+                text = self._simple(field, item, chain, field.name)
             elif mode == _COMPLEX:
                 self._complex(
-                    out, field.qname, item, self._plan(field.element.kind), (chain, name, None), used
+                    out, field.qname, item, self._plan(field.element.kind), (chain, field.name, None), used
                 )
                 if other_prefix is not None:
                     used.add(other_prefix)
@@ -441,6 +554,8 @@ class WireWriter:
             append(f"{start}{text}{end}")
             if other_prefix is not None:
                 used.add(other_prefix)
+        if strings and special("".join(strings)) is not None:
+            raise _NeedsEscaping
         if len(out) > written and plan.main_prefix is not None:
             used.add(plan.main_prefix)
 
