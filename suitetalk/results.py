@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from lxml import etree
 
@@ -287,24 +287,9 @@ class WriteResult(_StatusDetails):
     ) -> WriteResult:
         """:meth:`from_zeep` of a ``writeResponse`` read by :func:`write_response_list_from_xml`, by its known
         shape (bulk writes read one per record: this is several times faster than the general reading)."""
-        status = response["status"]
-        success, details = False, cast("tuple[StatusDetail, ...]", ())
-        if status is not None:
-            success = status["isSuccess"]
-            if status["statusDetail"]:
-                details = tuple(
-                    StatusDetail.read(d["code"], d["message"], d["type"], d["afterSubmitFailed"])
-                    for d in status["statusDetail"]
-                )
-        ref = response["baseRef"]
-        internal_id = external_id = record_type = type_id = None
-        if ref is not None:
-            internal_id = ref.get("internalId")
-            external_id = ref.get("externalId")
-            record_type = ref.get("type")
-            type_id = ref.get("typeId")
-            if record_type is None and type_id is not None:
-                record_type = "customRecord"
+        success, details, internal_id, external_id, record_type, type_id = response
+        if record_type is None and type_id is not None:
+            record_type = "customRecord"
         if cls is not WriteResult:
             return cls(success, internal_id, external_id, record_type, details, ns_id, operation, type_id)
         # Without the dataclass's __init__, which sets each field of a frozen dataclass through
@@ -541,18 +526,23 @@ def write_response_list_from_xml(response: etree._Element, expected: int | None 
                 item_status = child if item_status is None else item_status
             elif local == "baseRef":
                 ref = child if ref is None else ref
+        details: tuple[StatusDetail, ...] = ()
         if item_status is not None and not len(item_status):
-            # The usual status, without details.
-            read_status: dict[str, Any] | None = {
-                "isSuccess": item_status.get("isSuccess") == "true",
-                "statusDetail": [],
-            }
+            success = item_status.get("isSuccess") == "true"  # the usual status, without details
         else:
             read_status = _status_from_xml(item_status)
-        read = _ReadWriteResponse()
-        read["status"] = read_status
-        read["baseRef"] = None if ref is None else {k: v for k, v in ref.items() if k[0] != "{"}
-        responses.append(read)
+            success = read_status is not None and read_status["isSuccess"]
+            if read_status is not None:
+                details = tuple(
+                    StatusDetail.read(d["code"], d["message"], d["type"], d["afterSubmitFailed"])
+                    for d in read_status["statusDetail"]
+                )
+        if ref is None:
+            responses.append(_ReadWriteResponse((success, details, None, None, None, None)))
+        else:
+            get = ref.get  # attributes in a namespace (xsi:type) are keyed {namespace}name: never these
+            ids = (get("internalId"), get("externalId"), get("type"), get("typeId"))
+            responses.append(_ReadWriteResponse((success, details, *ids)))
     return {
         "writeResponseList": {
             "status": None if status is None else _status_from_xml(status),
@@ -561,9 +551,10 @@ def write_response_list_from_xml(response: etree._Element, expected: int | None 
     }
 
 
-class _ReadWriteResponse(dict[str, Any]):
-    """One ``writeResponse`` read by :func:`write_response_list_from_xml`: a plain mapping of its status
-    and ``baseRef`` (strings and None), marked so that ``list_from_zeep`` reads it by its known shape."""
+class _ReadWriteResponse(tuple[Any, ...]):
+    """One ``writeResponse`` read by :func:`write_response_list_from_xml`: its success, status details and
+    ``baseRef`` attributes (internalId, externalId, type, typeId: strings or None), marked so that
+    ``list_from_zeep`` reads it by its known shape."""
 
 
 def _local(element: etree._Element) -> str | None:
