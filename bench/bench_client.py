@@ -7,7 +7,9 @@
    1b. 30-field customers at a limit of 20: through the emulator on NetSuite's full bundle (end to end;
    the emulator's own work per record dominates), then through a stand-in server that does no record work
    (``standin_server.py``: the limit, the latency, one success per record), which shows the client's own
-   ceiling. Each line gives the client's CPU time per record.
+   ceiling, and the floor of that stand-in on this machine: as many bare threads as the limit posting one
+   prepared request with ``http.client``, no client work at all. Each line gives the client's CPU time per
+   record.
 2. Memory: peak Python allocations (tracemalloc) while iterating searches of 10,000, 50,000 and 100,000
    records page by page; flat means the peak does not grow with the number of records.
 3. Overhead per ``get``: ``Client.get`` against a bare zeep client with zeep's DEFAULT settings
@@ -21,12 +23,15 @@ from __future__ import annotations
 
 import argparse
 import gc
+import http.client
 import multiprocessing
 import os
 import statistics
+import threading
 import time
 import tracemalloc
 from typing import Any
+from urllib.parse import urlsplit
 
 import zeep
 from standin_server import StandIn
@@ -232,12 +237,57 @@ def bench_bulk_wide(records: int, limit: int, fields: int, bundle: str) -> None:
     client, batch = _standin_line(
         records, limit, latency, ideal, bundle, lambda c, n, prefix: _wide_batch(c, n, fields, prefix)
     )
+    _floor_line(records, limit, latency, ideal, client, batch[:UPSERT_LIST_SIZE])
     building = _request_building(client, batch[:1000])
     former, wire = building
     print(
         f"   request building, same customers, 100 a request (CPU, best of 5): the lxml writer and zeep's "
         f"serialisation (the former path) {former:.0f} µs/record, the wire writer {wire:.0f} µs/record "
         f"({former / wire:.1f}x less)"
+    )
+
+
+def _floor_line(
+    records: int, limit: int, latency: float, ideal: float, client: Client, chunk: list[Any]
+) -> None:
+    """The same number of requests through the stand-in by ``limit`` bare threads, each posting one prepared
+    request again and again with ``http.client`` (kept-alive connections, opened beforehand): what any client
+    can reach through this stand-in on this machine."""
+    headers = {"tokenPassport": PassportBuilder(client.credentials).build().to_zeep()}
+    body = client.codec.wire.envelope("upsertList", {"record": chunk}, headers)
+    http_headers = client.codec.writer.http_headers("upsertList")
+    rounds = records // (limit * UPSERT_LIST_SIZE)
+    with StandIn("2023_2", limit=limit, latency=latency) as standin:
+        address = urlsplit(standin.base_url)
+        start = threading.Barrier(limit + 1)
+        failures: list[int] = []
+
+        def post(connection: http.client.HTTPConnection) -> None:
+            connection.request("POST", address.path or "/", body, http_headers)
+            answer = connection.getresponse()
+            answer.read()
+            if answer.status != 200:
+                failures.append(answer.status)
+
+        def worker() -> None:
+            connection = http.client.HTTPConnection(address.hostname or "", address.port)
+            post(connection)  # connected and warm before timing
+            start.wait()
+            for _ in range(rounds):
+                post(connection)
+            connection.close()
+
+        threads = [threading.Thread(target=worker) for _ in range(limit)]
+        for thread in threads:
+            thread.start()
+        start.wait()
+        began = time.perf_counter()
+        for thread in threads:
+            thread.join()
+        wall = time.perf_counter() - began
+    print(
+        f"   the floor, {limit} bare threads posting one prepared request with http.client: "
+        f"wall {wall:.2f} s = {wall / ideal:.2f}x ideal; failed {len(failures)}"
     )
 
 
