@@ -123,7 +123,7 @@ class CodecValue(CompoundValue):
         _object_setattr(self, "_v", values)
         # A bulk write's records are built this way: the writer is spared looking through a hundred fields
         # for the few that are set (repeated elements' empty lists, which write nothing, are not listed).
-        _object_setattr(self, "_p", tuple(sorted(set(set_at))))
+        _object_setattr(self, "_p", tuple(sorted(set_at)))
 
     # zeep's __values__: built from the list when first asked for, then the value's own storage.
     @property  # type: ignore[override]
