@@ -259,7 +259,7 @@ def _floor_line(
     rounds = records // (limit * UPSERT_LIST_SIZE)
     with StandIn("2023_2", limit=limit, latency=latency) as standin:
         address = urlsplit(standin.base_url)
-        start = threading.Barrier(limit + 1)
+        start = threading.Barrier(limit + 1, timeout=60)  # a worker that fails breaks it
         failures: list[int] = []
 
         def post(connection: http.client.HTTPConnection) -> None:

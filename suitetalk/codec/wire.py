@@ -52,9 +52,6 @@ _ATTR_ESCAPES = (*_TEXT_ESCAPES, ('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"
 #: Values whose text the converters format themselves (no character to escape or refuse).
 _FORMATTED = frozenset({bool, int, float})
 
-#: How a field is written (see :mod:`~suitetalk.codec.wire_shapes`).
-_STRING, _BOOL, _NUMBER, _SIMPLE, _COMPLEX, _REPEATED = STRING, BOOL, NUMBER, SIMPLE, COMPLEX, REPEATED
-
 #: A lazily built path: (parent chain, name, index of a repeated item or None); the root has no parent.
 Chain = tuple[Any, str, int | None]
 
@@ -124,19 +121,19 @@ class _Field:
         self.convert: Callable[[Any, str], str] = _text_for(element.kind)
         self.enum = enum
         if element.repeats:
-            self.mode = _REPEATED
+            self.mode = REPEATED
         elif not element.simple:
-            self.mode = _COMPLEX
+            self.mode = COMPLEX
         elif enum is not None:
-            self.mode = _SIMPLE
+            self.mode = SIMPLE
         elif element.kind == "bool":
-            self.mode = _BOOL
+            self.mode = BOOL
         elif element.kind in ("float", "decimal"):
-            self.mode = _NUMBER  # an int or a float is written as str() writes it, as the converter does
+            self.mode = NUMBER  # an int or a float is written as str() writes it, as the converter does
         elif element.kind == "int":
-            self.mode = _SIMPLE
+            self.mode = SIMPLE
         else:
-            self.mode = _STRING  # a string value is written as it is, as the converter does
+            self.mode = STRING  # a string value is written as it is, as the converter does
         #: The prefix to mark used when this field is written, if not its type's main prefix (set by _Plan).
         self.other_prefix: str | None = prefix
 
@@ -180,7 +177,7 @@ class _Plan:
         #: in the hot loop instead of an attribute read each.
         self.entries = {f.name: (f.index, f.mode, f.open, f.close, f.other_prefix, f) for f in fields}
         #: The entries by position in the layout of the type's codec values (its elements in schema order,
-        #: then its attributes: None); None if the layout does not start with the elements (it always does).
+        #: then its attributes: None); None if the layout does not start with them (a repeated element name).
         self.slots: tuple[Any, ...] | None = None
         names = layout_of(info).names
         if names[: len(fields)] == tuple(f.name for f in fields):
@@ -454,15 +451,15 @@ class WireWriter:
             repeated = False
             for i, mode, field in shape.actions:
                 item = items[i]
-                if mode == _BOOL:
+                if mode == BOOL:
                     items[i] = "true" if item else "false"
-                elif mode == _NUMBER:
+                elif mode == NUMBER:
                     items[i] = str(item)
-                elif mode == _SIMPLE:
+                elif mode == SIMPLE:
                     items[i] = self._simple(field, item, chain, field.name)
                 else:
                     written: list[str] = []
-                    if mode == _COMPLEX:
+                    if mode == COMPLEX:
                         kind = self._plan(field.element.kind)
                         self._complex(written, field.qname, item, kind, (chain, field.name, None), used)
                     else:
@@ -527,7 +524,7 @@ class WireWriter:
                 raise _OutOfOrder
             last = index
             kind = type(item)
-            if mode == 0 and kind is str:  # _STRING
+            if mode == 0 and kind is str:  # STRING
                 if not each:
                     keep(item)
                     text = item
@@ -535,13 +532,13 @@ class WireWriter:
                     text = item
                 else:
                     text = self._escaped(item, _TEXT_ESCAPES, chain, field.name)
-            elif mode == 1 and kind is bool:  # _BOOL
+            elif mode == 1 and kind is bool:  # BOOL
                 text = "true" if item else "false"
-            elif mode == 2 and (kind is float or kind is int):  # _NUMBER
+            elif mode == 2 and (kind is float or kind is int):  # NUMBER
                 text = str(item)
-            elif mode <= _SIMPLE:
+            elif mode <= SIMPLE:
                 text = self._simple(field, item, chain, field.name)
-            elif mode == _COMPLEX:
+            elif mode == COMPLEX:
                 self._complex(
                     out, field.qname, item, self._plan(field.element.kind), (chain, field.name, None), used
                 )
@@ -554,7 +551,7 @@ class WireWriter:
             append(f"{start}{text}{end}")
             if other_prefix is not None:
                 used.add(other_prefix)
-        if strings and special("".join(strings)) is not None:
+        if strings and not is_clean("".join(strings), special):
             raise _NeedsEscaping
         if len(out) > written and plan.main_prefix is not None:
             used.add(plan.main_prefix)
